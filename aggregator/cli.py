@@ -1,0 +1,132 @@
+"""The ``aggregator`` command: a thin click layer over the aggregator package."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from aggregator import __version__
+from aggregator.db import open_db, resolve_db_path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+METADATA = REPO_ROOT / "datasette_metadata.yml"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aggregator")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="SQLite database to write/read (default: $AGGREGATOR_DB or aggregator.db).",
+)
+@click.pass_context
+def main(ctx: click.Context, db_path: str | None) -> None:
+    """Courses and programmes in Sweden and Finland, in one database, in English."""
+    ctx.obj = {"db": resolve_db_path(db_path)}
+
+
+def _db_option(func):
+    """`--db` accepted after the subcommand too: `aggregator crawl --db x.db`."""
+    return click.option(
+        "--db",
+        "sub_db",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="SQLite database (same as the global --db).",
+    )(func)
+
+
+def _db(ctx: click.Context, sub_db: str | None) -> str:
+    return resolve_db_path(sub_db or ctx.obj["db"])
+
+
+@main.command("spiders")
+def list_spiders() -> None:
+    """List the spiders (sources) this installation can crawl."""
+    from aggregator.crawl import spider_names
+
+    for name in spider_names():
+        click.echo(name)
+
+
+@main.command()
+@click.argument("spiders", nargs=-1)
+@_db_option
+@click.option("--base-url", help="Point the spiders at another API root (e.g. a replay server).")
+@click.option("--replay", type=click.Path(file_okay=False, exists=True), help="Serve recorded responses from this folder on 127.0.0.1 and crawl them.")
+@click.option("-a", "arguments", multiple=True, metavar="NAME=VALUE", help="Spider argument, repeatable.")
+@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting, repeatable.")
+@click.option("--timeout", type=float, default=None, help="Seconds each spider may run.")
+@click.pass_context
+def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) -> None:
+    """Crawl SPIDERS (default: all), each in its own process, into the database."""
+    from aggregator.crawl import run_spider, spider_names
+    from aggregator.replay import ReplayServer
+
+    db_path = _db(ctx, sub_db)
+    available = spider_names()
+    unknown = [s for s in spiders if s not in available]
+    if unknown:
+        raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(available)}")
+    open_db(db_path).close()  # create and migrate once, before parallel writers exist
+    server = ReplayServer(replay).start() if replay else None
+    try:
+        if server:
+            base_url = server.base_url
+            click.echo(f"Replaying {replay} on {base_url}")
+        failed = []
+        for name in spiders or available:
+            click.echo(f"Crawling {name} -> {db_path}")
+            result = run_spider(name, db_path, base_url, arguments, settings, timeout)
+            status = "ok" if result.ok else ("timed out" if result.timed_out else f"exit {result.returncode}")
+            click.echo(f"  {name}: {status} in {result.seconds:.1f}s")
+            if not result.ok:
+                failed.append(name)
+    finally:
+        if server:
+            server.stop()
+    if failed:
+        raise click.ClickException(f"crawl failed for {', '.join(failed)}; see the log above")
+
+
+@main.command()
+@_db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, sub_db, host, port) -> None:
+    """Publish the database with Datasette (browse, facets, search, CSV/JSON)."""
+    db_path = _db(ctx, sub_db)
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path} does not exist yet: run `aggregator crawl` first")
+    open_db(db_path).close()
+    command = [sys.executable, "-m", "datasette", "serve", db_path, "--metadata", str(METADATA), "--host", host, "--port", str(port)]
+    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl+C to stop)")
+    sys.exit(subprocess.call(command))
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--port", default=8765, show_default=True, type=int)
+def replay(folder, port) -> None:
+    """Serve recorded responses from FOLDER on 127.0.0.1 (for demos and offline crawls)."""
+    from aggregator.replay import ReplayServer
+
+    server = ReplayServer(folder, port=port)
+    click.echo(f"Replaying {folder} on {server.base_url} (Ctrl+C to stop)")
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""Run spiders, each in its own process (a Twisted reactor cannot be restarted in one process,
+and a crash in one source must not take the others down)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from scrapy.settings import Settings
+from scrapy.spiderloader import SpiderLoader
+
+SETTINGS_MODULE = "spiders.settings"
+
+
+def spider_names() -> list[str]:
+    settings = Settings()
+    settings.setmodule(SETTINGS_MODULE, priority="project")
+    return sorted(SpiderLoader.from_settings(settings).list())
+
+
+@dataclass
+class CrawlResult:
+    spider: str
+    returncode: int
+    seconds: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+def crawl_command(
+    spider: str,
+    db_path: str,
+    base_url: str | None = None,
+    arguments: Iterable[str] = (),
+    settings: Iterable[str] = (),
+) -> list[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"AGGREGATOR_DB={db_path}"]
+    if base_url:
+        command += ["-a", f"base_url={base_url}"]
+    for argument in arguments:
+        command += ["-a", argument]
+    for setting in settings:
+        command += ["-s", setting]
+    return command
+
+
+def run_spider(
+    spider: str,
+    db_path: str,
+    base_url: str | None = None,
+    arguments: Iterable[str] = (),
+    settings: Iterable[str] = (),
+    timeout: float | None = None,
+    log_file: str | None = None,
+) -> CrawlResult:
+    """Crawl one spider in a child process; its log goes to ``log_file`` or this stderr."""
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, "AGGREGATOR_DB": db_path}
+    command = crawl_command(spider, db_path, base_url, arguments, settings)
+    started = time.monotonic()
+    log = open(log_file, "ab") if log_file else None
+    try:
+        process = subprocess.run(
+            command, env=env, stdout=log or None, stderr=subprocess.STDOUT if log else None, timeout=timeout
+        )
+        return CrawlResult(spider, process.returncode, time.monotonic() - started)
+    except subprocess.TimeoutExpired:
+        return CrawlResult(spider, -1, time.monotonic() - started, timed_out=True)
+    finally:
+        if log:
+            log.close()

@@ -1,0 +1,439 @@
+"""The database: schema by named migrations, course upserts with history, run bookkeeping.
+
+Everything is written through sqlite-utils. Writes happen in transactions (``db.atomic()``), so
+a crash or kill mid-run leaves the previous data intact; the database runs in WAL mode so
+Datasette can read while a crawl writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import sqlite_utils
+
+from spiders.items import COURSE_FIELDS, Course
+
+DEFAULT_DB = "aggregator.db"
+
+# Source facts whose change is a change of the listing (what course_changes records).
+CONTENT_FIELDS: tuple[str, ...] = tuple(
+    f
+    for f in COURSE_FIELDS
+    if f
+    not in {
+        "id",
+        "source",
+        "fetched_at",
+        "removed",
+        "title_en",
+        "title_en_method",
+        "description_en",
+        "description_en_method",
+    }
+)
+JSON_FIELDS = {
+    "title_i18n",
+    "description_i18n",
+    "copied_variants",
+    "instruction_languages",
+    "study_forms",
+    "teaching_times",
+    "extras",
+}
+BOOL_FIELDS = {"rolling_admission", "cancelled"}
+FACET_COLUMNS = (
+    "source",
+    "country",
+    "education_type",
+    "title_lang",
+    "municipality",
+    "region",
+    "eqf_level",
+    "provider_name",
+    "removed_at",
+    "start_date",
+)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None) -> str:
+    return str(path or os.environ.get("AGGREGATOR_DB") or DEFAULT_DB)
+
+
+def course_id(source: str, source_id: str) -> str:
+    """Stable id of a listing: the same (source, source_id) gives the same id in every run."""
+    return hashlib.sha1(f"{source}\x1f{source_id}".encode("utf-8")).hexdigest()[:16]
+
+
+def provider_key(source: str, provider_id: str | None, name: str | None) -> str | None:
+    if not provider_id and not name:
+        return None
+    return hashlib.sha1(f"{source}\x1f{provider_id or name}".encode("utf-8")).hexdigest()[:16]
+
+
+# --- migrations ----------------------------------------------------------------------------
+def _m0001_initial(db: sqlite_utils.Database) -> None:
+    text, integer, real = str, int, float
+    db["courses"].create(
+        {
+            "id": text,
+            "source": text,
+            "source_id": text,
+            "source_url": text,
+            "url": text,
+            "country": text,
+            "fetched_at": text,
+            "source_modified_at": text,
+            "content_hash": text,
+            "title": text,
+            "title_lang": text,
+            "title_i18n": text,
+            "title_en": text,
+            "title_en_method": text,
+            "title_en_model": text,
+            "description": text,
+            "description_lang": text,
+            "description_i18n": text,
+            "description_en": text,
+            "description_en_method": text,
+            "description_en_model": text,
+            "copied_variants": text,
+            "provider_id": text,
+            "provider_name": text,
+            "institution_id": text,
+            "institution_name": text,
+            "municipality_code": text,
+            "municipality": text,
+            "region": text,
+            "country_region": text,
+            "mode": text,
+            "education_type": text,
+            "education_type_source": text,
+            "eqf_level": integer,
+            "level_source": text,
+            "credits": real,
+            "credit_unit": text,
+            "ects": real,
+            "instruction_languages": text,
+            "study_forms": text,
+            "teaching_times": text,
+            "pace_percent": integer,
+            "start_date": text,
+            "end_date": text,
+            "start_term": text,
+            "rolling_admission": integer,
+            "application_start": text,
+            "application_end": text,
+            "application_code": text,
+            "fee_type": text,
+            "fee_amount": real,
+            "cancelled": integer,
+            "extras": text,
+            "first_seen": text,
+            "last_seen": text,
+            "removed_at": text,
+            "last_run_id": integer,
+        },
+        pk="id",
+        not_null={"source", "source_id"},
+    )
+    db["courses"].create_index(["source", "source_id"], unique=True)
+    for column in FACET_COLUMNS:
+        db["courses"].create_index([column])
+    db["providers"].create(
+        {
+            "id": text,
+            "source": text,
+            "source_provider_id": text,
+            "name": text,
+            "country": text,
+            "first_seen": text,
+            "last_seen": text,
+        },
+        pk="id",
+    )
+    db["sources"].create(
+        {
+            "name": text,
+            "country": text,
+            "title": text,
+            "url": text,
+            "licence": text,
+            "licence_url": text,
+            "api_base_url": text,
+            "last_run_id": integer,
+            "last_successful_run_id": integer,
+            "last_successful_crawl": text,
+        },
+        pk="name",
+    )
+    db["crawl_runs"].create(
+        {
+            "id": integer,
+            "source": text,
+            "started_at": text,
+            "finished_at": text,
+            "status": text,
+            "finish_reason": text,
+            "items": integer,
+            "new": integer,
+            "changed": integer,
+            "unchanged": integer,
+            "restored": integer,
+            "removed": integer,
+            "dropped": integer,
+            "errors": integer,
+            "http_errors": integer,
+            "missing_fields": text,
+            "invalid_fields": text,
+            "error_counts": text,
+            "note": text,
+        },
+        pk="id",
+        foreign_keys=[("source", "sources", "name")],
+    )
+    db["crawl_runs"].create_index(["source", "started_at"])
+    db["course_changes"].create(
+        {
+            "id": integer,
+            "course_id": text,
+            "run_id": integer,
+            "changed_at": text,
+            "field": text,
+            "old_value": text,
+            "new_value": text,
+        },
+        pk="id",
+        foreign_keys=[("course_id", "courses", "id"), ("run_id", "crawl_runs", "id")],
+    )
+    db["course_changes"].create_index(["course_id"])
+    db["course_changes"].create_index(["run_id"])
+    db["translations"].create(
+        {
+            "source_lang": text,
+            "target_lang": text,
+            "model": text,
+            "text_hash": text,
+            "source_text": text,
+            "translated_text": text,
+            "created_at": text,
+        },
+        pk=("source_lang", "target_lang", "model", "text_hash"),
+    )
+
+
+def _m0002_fulltext(db: sqlite_utils.Database) -> None:
+    # The trigram tokenizer matches inside words: "batteri" in "batteriteknik", "hitsau" in
+    # "hitsauksen". Plain unicode61 matches whole tokens only and misses both.
+    db["courses"].enable_fts(
+        ["title", "title_en", "description", "description_en", "provider_name"],
+        tokenize="trigram",
+        create_triggers=True,
+    )
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", _m0001_initial),
+    ("0002_fulltext_trigram", _m0002_fulltext),
+]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded in ``_migrations``; returns their names."""
+    if "_migrations" not in db.table_names():
+        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        with db.atomic():
+            step(db)
+            db["_migrations"].insert({"name": name, "applied_at": now_iso()})
+        applied.append(name)
+    return applied
+
+
+def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database at ``path``."""
+    path = resolve_db_path(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA busy_timeout = 60000")
+    db.enable_wal()
+    migrate(db)
+    return db
+
+
+def known_modified(path: str | None, source: str) -> dict[str, str]:
+    """source_id -> source_modified_at of the source's current (not removed) listings."""
+    path = resolve_db_path(path)
+    if not Path(path).exists():
+        return {}
+    db = open_db(path)
+    try:
+        return {
+            row[0]: row[1]
+            for row in db.execute(
+                "select source_id, source_modified_at from courses "
+                "where source = ? and removed_at is null and source_modified_at is not null",
+                [source],
+            ).fetchall()
+        }
+    finally:
+        db.close()
+
+
+# --- writing courses -----------------------------------------------------------------------
+def _encode(name: str, value: Any) -> Any:
+    if name in JSON_FIELDS:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+    if name in BOOL_FIELDS and value is not None:
+        return int(bool(value))
+    return value
+
+
+def course_row(course: Course) -> dict[str, Any]:
+    """The ``courses`` columns of one item (bookkeeping columns excluded)."""
+    data = asdict(course)
+    data.pop("removed")
+    row = {name: _encode(name, value) for name, value in data.items()}
+    content = {name: row[name] for name in CONTENT_FIELDS}
+    row["content_hash"] = hashlib.sha1(
+        json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    ).hexdigest()
+    return row
+
+
+class CourseStore:
+    """Writes one source's items for one crawl run; counts new/changed/unchanged/removed."""
+
+    def __init__(self, db: sqlite_utils.Database, source: str, run_id: int) -> None:
+        self.db = db
+        self.source = source
+        self.run_id = run_id
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0}
+        self.columns = set(db["courses"].columns_dict)
+
+    def write(self, courses: Iterable[Course], seen_ids: Iterable[str] = ()) -> None:
+        """Upsert a batch in one transaction."""
+        stamp = now_iso()
+        rows = [course_row(c) for c in courses if not c.removed]
+        removed_ids = [c.id for c in courses if c.removed and c.id]
+        seen = [course_id(self.source, s) for s in seen_ids]
+        with self.db.atomic():
+            self._upsert(rows, stamp)
+            self._touch(seen, stamp)
+            self._mark_removed(removed_ids, stamp)
+
+    def _existing(self, ids: list[str], columns: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.query(f"select {columns} from courses where id in ({marks})", chunk):
+                found[row["id"]] = row
+        return found
+
+    def _upsert(self, rows: list[dict[str, Any]], stamp: str) -> None:
+        if not rows:
+            return
+        existing = self._existing([r["id"] for r in rows], "*")
+        writes, changes = [], []
+        for row in rows:
+            old = existing.get(row["id"])
+            row["last_seen"] = stamp
+            row["removed_at"] = None
+            row["last_run_id"] = self.run_id
+            if old is None:
+                row["first_seen"] = stamp
+                self.counts["new"] += 1
+            else:
+                row["first_seen"] = old["first_seen"]
+                if old["removed_at"] is not None:
+                    self.counts["restored"] += 1
+                if old["content_hash"] == row["content_hash"]:
+                    if old["removed_at"] is None:
+                        self.counts["unchanged"] += 1
+                    # Unchanged source facts: keep what later pipelines or backfills stored.
+                    self.db.execute(
+                        "update courses set last_seen = ?, removed_at = null, last_run_id = ?, "
+                        "fetched_at = ? where id = ?",
+                        [stamp, self.run_id, row["fetched_at"], row["id"]],
+                    )
+                    continue
+                self.counts["changed"] += 1
+                for name in CONTENT_FIELDS:
+                    if name in old and old[name] != row[name] and name != "source_modified_at":
+                        changes.append(
+                            {
+                                "course_id": row["id"],
+                                "run_id": self.run_id,
+                                "changed_at": stamp,
+                                "field": name,
+                                "old_value": None if old[name] is None else str(old[name]),
+                                "new_value": None if row[name] is None else str(row[name]),
+                            }
+                        )
+            writes.append({k: v for k, v in row.items() if k in self.columns})
+        if writes:
+            self.db["courses"].upsert_all(writes, pk="id", alter=False)
+        if changes:
+            self.db["course_changes"].insert_all(changes)
+        self._providers(rows, stamp)
+
+    def _providers(self, rows: list[dict[str, Any]], stamp: str) -> None:
+        providers = {}
+        for row in rows:
+            key = provider_key(self.source, row.get("provider_id"), row.get("provider_name"))
+            if key:
+                providers[key] = {
+                    "id": key,
+                    "source": self.source,
+                    "source_provider_id": row.get("provider_id"),
+                    "name": row.get("provider_name"),
+                    "country": row.get("country"),
+                    "last_seen": stamp,
+                }
+        if not providers:
+            return
+        known = {
+            r["id"]
+            for r in self.db.query(
+                f"select id from providers where id in ({','.join('?' * len(providers))})",
+                list(providers),
+            )
+        }
+        for key, provider in providers.items():
+            if key not in known:
+                provider["first_seen"] = stamp
+        self.db["providers"].upsert_all(list(providers.values()), pk="id")
+
+    def _touch(self, ids: list[str], stamp: str) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor = self.db.execute(
+                f"update courses set last_seen = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
+                " and removed_at is null",
+                [stamp, self.run_id, *chunk],
+            )
+            self.counts["unchanged"] += cursor.rowcount
+
+    def _mark_removed(self, ids: list[str], stamp: str) -> None:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor = self.db.execute(
+                f"update courses set removed_at = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
+                " and removed_at is null",
+                [stamp, self.run_id, *chunk],
+            )
+            self.counts["removed"] += cursor.rowcount

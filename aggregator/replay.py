@@ -1,0 +1,111 @@
+"""A replay server: serves recorded responses from a folder on 127.0.0.1, 404 for the rest.
+
+Folder layout:
+
+- any file ``DIR/<url path>`` is served for a GET of that path (query string ignored), with a
+  content type from its extension or first byte (JSON ``{``/``[``, XML ``<``);
+- ``DIR/manifest.json`` (optional) lists responses that need more than that, matched first:
+  ``[{"path": "/x", "query": {"page": "2"}, "status": 500, "headers": {...},
+  "body_file": "rel/path" | "body": <str or JSON>}]``; ``query`` matches when every given
+  parameter has that value, so one entry can answer a whole family of requests.
+
+Every request is logged (``server.requests``) so tests can assert on paths and headers.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+
+def _content_type(path: Path, body: bytes) -> str:
+    guessed = mimetypes.guess_type(path.name)[0]
+    if guessed:
+        return guessed + ("; charset=utf-8" if guessed.startswith(("text/", "application/json", "application/xml")) else "")
+    head = body.lstrip()[:1]
+    if head in (b"{", b"["):
+        return "application/json; charset=utf-8"
+    if head == b"<":
+        return "application/xml; charset=utf-8"
+    return "application/octet-stream"
+
+
+class ReplayServer:
+    def __init__(self, root: str | Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not host.startswith("127.") and host not in ("localhost", "::1"):
+            raise ValueError("the replay server only listens on the loopback interface")
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"replay folder not found: {self.root}")
+        manifest = self.root / "manifest.json"
+        self.manifest: list[dict[str, Any]] = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+                status, headers, body = server.respond(self.path)
+                server.requests.append({"path": self.path, "status": status, "headers": dict(self.headers)})
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def respond(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+        parts = urlsplit(raw_path)
+        path = unquote(parts.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        for entry in self.manifest:
+            if entry.get("path") != path:
+                continue
+            wanted = {k: str(v) for k, v in (entry.get("query") or {}).items()}
+            if any(query.get(k) != v for k, v in wanted.items()):
+                continue
+            if "body_file" in entry:
+                file = self.root / entry["body_file"]
+                body = file.read_bytes()
+            else:
+                raw = entry.get("body", "")
+                body = (raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)).encode("utf-8")
+                file = Path(path)
+            headers = {"Content-Type": _content_type(file, body), **entry.get("headers", {})}
+            return int(entry.get("status", 200)), headers, body
+        candidate = (self.root / path.lstrip("/")).resolve()
+        if candidate.is_file() and self.root in candidate.parents:
+            body = candidate.read_bytes()
+            return 200, {"Content-Type": _content_type(candidate, body)}, body
+        return 404, {"Content-Type": "application/json"}, b'{"error": "not recorded"}'
+
+    def start(self) -> "ReplayServer":
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> "ReplayServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,28 @@
+"""Stamps what every item needs once: source, country, fetch time and the stable id.
+
+Spiders declare facts as class attributes (``name``, ``country``); this pipeline applies them
+and never overwrites what a spider set on the item itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aggregator.db import course_id
+from spiders.items import Course, Seen
+
+
+class ProvenancePipeline:
+    def process_item(self, item, spider):
+        if isinstance(item, Seen):
+            item.source = item.source or spider.name
+            return item
+        if not isinstance(item, Course):
+            return item
+        item.source = item.source or spider.name
+        item.country = item.country or getattr(spider, "country", None) or None
+        item.fetched_at = item.fetched_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        if item.source_id:
+            item.source_id = str(item.source_id).strip()
+            item.id = course_id(item.source, item.source_id)
+        return item

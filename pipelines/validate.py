@@ -1,0 +1,74 @@
+"""Counts missing and invalid fields per run in the crawler stats, and drops only what cannot
+be stored: an item without source id, title or URL (a deleted record needs only its id).
+
+Counters: ``aggregator/missing/<field>``, ``aggregator/invalid/<field>``,
+``aggregator/dropped/<reason>``. The store copies them into ``crawl_runs``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.exceptions import DropItem
+
+from spiders.items import Course
+
+# Fields a researcher expects on every listing; their absence is counted, not fatal.
+EXPECTED = (
+    "description",
+    "provider_name",
+    "municipality_code",
+    "credits",
+    "instruction_languages",
+    "education_type_source",
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_ISO_639_1 = re.compile(r"^[a-z]{2}$")
+
+
+class ValidatePipeline:
+    def process_item(self, item, spider):
+        if not isinstance(item, Course):
+            return item
+        stats = spider.crawler.stats
+
+        def invalid(name: str, reset=None) -> None:
+            stats.inc_value(f"aggregator/invalid/{name}")
+            spider.logger.warning("%s %s: invalid %s %r, left empty", item.source, item.source_id, name, getattr(item, name))
+            setattr(item, name, reset)
+
+        if not item.source_id:
+            stats.inc_value("aggregator/dropped/no_source_id")
+            raise DropItem("no source id")
+        if item.removed:
+            return item  # deleted in the source: only the id matters
+        for name in ("title", "url"):
+            if not getattr(item, name):
+                stats.inc_value(f"aggregator/dropped/no_{name}")
+                raise DropItem(f"{item.source} {item.source_id}: no {name}")
+
+        if item.credits is not None and not (0 < item.credits < 1000):
+            invalid("credits")
+        if item.eqf_level is not None and not (1 <= item.eqf_level <= 8):
+            invalid("eqf_level")
+        if item.municipality_code is not None and not str(item.municipality_code).isdigit():
+            invalid("municipality_code")
+        if item.pace_percent is not None and not (0 < item.pace_percent <= 100):
+            invalid("pace_percent")
+        for name in ("start_date", "end_date", "application_start", "application_end"):
+            value = getattr(item, name)
+            if value is not None and not _ISO_DATE.match(str(value)):
+                invalid(name)
+        if item.start_date and item.end_date and item.end_date < item.start_date:
+            invalid("end_date")
+        bad_languages = [l for l in item.instruction_languages if not _ISO_639_1.match(l)]
+        if bad_languages:
+            stats.inc_value("aggregator/invalid/instruction_languages")
+            item.instruction_languages = [l for l in item.instruction_languages if l not in bad_languages]
+
+        for name in EXPECTED:
+            if getattr(item, name) in (None, "", []):
+                stats.inc_value(f"aggregator/missing/{name}")
+        if not (item.start_date or item.start_term or item.rolling_admission):
+            stats.inc_value("aggregator/missing/start")
+        return item

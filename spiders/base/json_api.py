@@ -1,0 +1,130 @@
+"""A base for spiders that read a JSON (or XML sitemap) API.
+
+Override points, in the order a subclass usually needs them:
+
+- ``name``, ``country``: class attributes (``name`` is ``<source>_<se|fi>``, the file's name).
+- ``default_base_url``: the API root; the spider argument ``base_url`` replaces it, so tests and
+  benchmarks point the spider at a replay server on 127.0.0.1.
+- ``api_headers``: extra headers sent with every request.
+- ``discovery_requests``: the first requests, built with ``self.api_request(path, callback)``.
+
+What the base does for every subclass: builds URLs from ``base_url``, parses JSON with a counted
+error instead of an exception, counts HTTP errors, timeouts and DNS/connection failures per kind
+in the crawler stats (``aggregator/errors/...``) and logs what failed and what to try.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+
+
+def split_argument(value: str | Iterable[str] | None) -> list[str]:
+    """Spider arguments arrive as strings: "a,b , c" -> ["a", "b", "c"]."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = value.split(",")
+    else:
+        parts = list(value)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+class JsonApiSpider(scrapy.Spider):
+    country: str = ""
+    default_base_url: str = ""
+    api_headers: dict[str, str] = {}
+
+    def __init__(self, *args: Any, base_url: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"{self.name}: base_url must start with http:// or https://, got {self.base_url!r}"
+            )
+
+    def discovery_requests(self) -> Iterable[scrapy.Request]:
+        raise NotImplementedError(f"{type(self).__name__} must define discovery_requests()")
+
+    async def start(self):  # Scrapy >= 2.13 entry point
+        for request in self.discovery_requests():
+            yield request
+
+    # --- building requests -------------------------------------------------------------------
+    def api_url(self, path: str, params: dict[str, Any] | None = None) -> str:
+        url = self.base_url + "/" + path.lstrip("/")
+        if params:
+            query = {k: v for k, v in params.items() if v is not None and v != ""}
+            if query:
+                url += "?" + urlencode(query, doseq=True)
+        return url
+
+    def api_request(
+        self,
+        path: str,
+        callback: Callable[..., Any],
+        params: dict[str, Any] | None = None,
+        cb_kwargs: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        errback: Callable[..., Any] | None = None,
+        **kwargs: Any,
+    ) -> scrapy.Request:
+        merged = {"Accept": "application/json", **self.api_headers, **(headers or {})}
+        return scrapy.Request(
+            self.api_url(path, params),
+            callback=callback,
+            errback=errback or self.on_request_error,
+            headers=merged,
+            cb_kwargs=cb_kwargs or {},
+            **kwargs,
+        )
+
+    # --- reading responses -------------------------------------------------------------------
+    def count(self, key: str, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"aggregator/{key}", n)
+
+    def load_json(self, response: Response) -> Any | None:
+        """The parsed body, or None (counted, logged) when it is not valid JSON."""
+        try:
+            return json.loads(response.text)
+        except (ValueError, AttributeError) as exc:
+            self.count("errors/invalid_json")
+            self.logger.error(
+                "Invalid JSON from %s (%s); the record is skipped. If this repeats, the API may "
+                "have changed: compare the response with the samples.",
+                response.url,
+                exc,
+            )
+            return None
+
+    def on_request_error(self, failure: Any) -> None:
+        """Errback: count the failure by kind; the run goes on with the next request."""
+        request = failure.request
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self.count(f"errors/http_{status}")
+            level = self.logger.warning if status == 404 else self.logger.error
+            level("HTTP %s for %s; skipped.", status, request.url)
+        elif failure.check(TimeoutError, TCPTimedOutError):
+            self.count("errors/timeout")
+            self.logger.error("Timed out (after retries) on %s; skipped.", request.url)
+        elif failure.check(DNSLookupError):
+            self.count("errors/dns")
+            self.logger.error(
+                "Cannot resolve the host of %s; check base_url and the network.", request.url
+            )
+        else:
+            self.count(f"errors/{failure.type.__name__}")
+            self.logger.error("Request to %s failed: %r; skipped.", request.url, failure.value)

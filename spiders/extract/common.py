@@ -1,0 +1,63 @@
+"""Helpers shared by the extractors of several sources."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalised(text: str | None) -> str:
+    """Text folded for comparison: case, whitespace and tags ignored."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", re.sub(r"<[^>]+>", " ", text)).strip().casefold()
+
+
+def first_present(texts: dict[str, str], order: list[str]) -> str | None:
+    """The first language in ``order`` that has a text, else any language that has one."""
+    for lang in order:
+        if texts.get(lang):
+            return lang
+    return next((lang for lang, text in texts.items() if text), None)
+
+
+def copied_variants(field_name: str, texts: dict[str, str], primary: str | None) -> list[str]:
+    """``field:lang`` for every variant whose text is the primary text again."""
+    if not primary or not texts.get(primary):
+        return []
+    reference = normalised(texts[primary])
+    return [
+        f"{field_name}:{lang}"
+        for lang, text in sorted(texts.items())
+        if lang != primary and text and normalised(text) == reference
+    ]
+
+
+def local_to_iso(value: str | None, zone: str) -> str | None:
+    """A zone-less local timestamp ("2023-08-21T08:15", "2023-02-14T16:08:47") as ISO 8601 with
+    the offset that applied there on that day; None when it cannot be parsed."""
+    if not value or not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+    return parsed.isoformat()
+
+
+def iso_date(value: str | None) -> str | None:
+    """The date part of an ISO date or datetime string, or None."""
+    if not value or not isinstance(value, str):
+        return None
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})", value.strip())
+    if not match:
+        return None
+    try:
+        return datetime(*map(int, match.groups())).date().isoformat()
+    except ValueError:
+        return None

@@ -1,0 +1,56 @@
+"""Scrapy settings shared by every spider.
+
+Polite by default: robots.txt obeyed, AutoThrottle on, few concurrent requests per host,
+a User-Agent naming the project with a contact URL. Telnet console is off.
+"""
+
+import os
+
+BOT_NAME = "nordic-course-aggregator"
+PROJECT_URL = "https://github.com/nordic-course-aggregator/nordic-course-aggregator"
+
+SPIDER_MODULES = ["spiders.providers"]
+NEWSPIDER_MODULE = "spiders.providers"
+
+USER_AGENT = f"nordic-course-aggregator/0.1 (+{PROJECT_URL})"
+# Opintopolku asks third-party callers to identify themselves with this header.
+CALLER_ID = "nordic-course-aggregator"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 60
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+COOKIES_ENABLED = False
+
+# Let 404 and other error responses reach the spider callbacks' errbacks for counting.
+HTTPERROR_ALLOW_ALL = False
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("AGGREGATOR_LOG_LEVEL", "INFO")
+
+# Where the store pipeline writes; the CLI passes --db through this setting.
+AGGREGATOR_DB = os.environ.get("AGGREGATOR_DB", "aggregator.db")
+# How many items the store pipeline writes in one transaction.
+AGGREGATOR_STORE_BATCH = 500
+
+ITEM_PIPELINES = {
+    "pipelines.provenance.ProvenancePipeline": 100,
+    "pipelines.clean.CleanPipeline": 200,
+    "pipelines.validate.ValidatePipeline": 400,
+    "pipelines.store.StorePipeline": 900,
+}
+
+# Development aid: `-s HTTPCACHE_ENABLED=1` keeps responses under .scrapy/httpcache.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_EXPIRATION_SECS = 24 * 3600
