@@ -12,8 +12,6 @@ import click
 from aggregator import __version__
 from aggregator.db import open_db, resolve_db_path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-METADATA = REPO_ROOT / "datasette_metadata.yml"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,8 +95,8 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
 
 @main.command()
 @_db_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
 @click.pass_context
 def serve(ctx, sub_db, host, port) -> None:
     """Publish the database with Datasette (browse, facets, search, CSV/JSON)."""
@@ -106,14 +104,27 @@ def serve(ctx, sub_db, host, port) -> None:
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path} does not exist yet: run `aggregator crawl` first")
     open_db(db_path).close()
-    command = [sys.executable, "-m", "datasette", "serve", db_path, "--metadata", str(METADATA), "--host", host, "--port", str(port)]
+    from aggregator.publish import datasette_command
+
+    command = datasette_command(sys.executable, db_path, host, port)
     click.echo(f"Datasette on http://{host}:{port}/ (Ctrl+C to stop)")
     sys.exit(subprocess.call(command))
 
 
 @main.command()
+@_db_option
+@click.pass_context
+def coverage(ctx, sub_db) -> None:
+    """Per source: listings, and the share (%) with provider, place, credits, start, English title."""
+    from aggregator.report import coverage as measure, format_table
+
+    db = open_db(_db(ctx, sub_db))
+    click.echo(format_table(measure(db)))
+
+
+@main.command()
 @click.argument("folder", type=click.Path(file_okay=False, exists=True))
-@click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--port", default=8765, show_default=True, type=int, help="Port on 127.0.0.1.")
 def replay(folder, port) -> None:
     """Serve recorded responses from FOLDER on 127.0.0.1 (for demos and offline crawls)."""
     from aggregator.replay import ReplayServer

@@ -29,6 +29,7 @@ CONTENT_FIELDS: tuple[str, ...] = tuple(
     not in {
         "id",
         "source",
+        "source_url",  # where we read it (a replay port, a mirror) is not the listing's content
         "fetched_at",
         "removed",
         "title_en",
@@ -193,6 +194,7 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
             "dropped": integer,
             "errors": integer,
             "http_errors": integer,
+            "not_found": integer,
             "missing_fields": text,
             "invalid_fields": text,
             "error_counts": text,

@@ -144,6 +144,7 @@ def finish_run(
                 "dropped": sum(_prefixed(stats, "aggregator/dropped/").values()),
                 "errors": errors,
                 "http_errors": http_errors,
+                "not_found": int(stats.get("aggregator/not_found", 0)),
                 "missing_fields": json.dumps(_prefixed(stats, "aggregator/missing/")),
                 "invalid_fields": json.dumps(_prefixed(stats, "aggregator/invalid/")),
                 "error_counts": json.dumps(errors_by_kind),

@@ -114,9 +114,14 @@ class JsonApiSpider(scrapy.Spider):
         request = failure.request
         if failure.check(HttpError):
             status = failure.value.response.status
-            self.count(f"errors/http_{status}")
-            level = self.logger.warning if status == 404 else self.logger.error
-            level("HTTP %s for %s; skipped.", status, request.url)
+            if status in (404, 410):
+                # Gone from the source between discovery and detail (sitemaps are cached for
+                # hours): counted apart from errors, which would flag the whole run.
+                self.count("not_found")
+                self.logger.warning("HTTP %s for %s (withdrawn?); skipped.", status, request.url)
+            else:
+                self.count(f"errors/http_{status}")
+                self.logger.error("HTTP %s for %s; skipped.", status, request.url)
         elif failure.check(TimeoutError, TCPTimedOutError):
             self.count("errors/timeout")
             self.logger.error("Timed out (after retries) on %s; skipped.", request.url)

@@ -1,0 +1,41 @@
+"""Coverage of the stored listings: how many, and what share has each key fact, per source."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+# fact -> SQL condition that the fact is present
+FACTS = {
+    "provider": "provider_name is not null and provider_name != ''",
+    "municipality": "municipality_code is not null",
+    "credits": "credits is not null",
+    "start": "start_date is not null or start_term is not null or rolling_admission = 1",
+    "dates": "start_date is not null",
+    "english_title": "title_en is not null and title_en != ''",
+    "provider_english_title": "title_lang = 'en' or json_extract(title_i18n, '$.en') is not null",
+}
+
+
+def coverage(db: sqlite_utils.Database) -> list[dict[str, object]]:
+    columns = ", ".join(f"sum(case when {cond} then 1 else 0 end) as [{name}]" for name, cond in FACTS.items())
+    rows = db.execute(
+        f"select source, count(*) as courses, {columns} from courses where removed_at is null "
+        "group by source order by source"
+    ).fetchall()
+    out = []
+    for source, total, *counts in rows:
+        entry: dict[str, object] = {"source": source, "courses": total}
+        for name, count in zip(FACTS, counts):
+            entry[name] = round(100.0 * count / total, 1) if total else 0.0
+        out.append(entry)
+    return out
+
+
+def format_table(rows: list[dict[str, object]]) -> str:
+    if not rows:
+        return "(no courses)"
+    headers = list(rows[0])
+    cells = [[str(r[h]) for h in headers] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths))  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])

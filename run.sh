@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job, from a fresh clone: set up .venv, crawl every source into aggregator.db,
+# then publish it with Datasette on http://127.0.0.1:8001/.
+#
+#   ./run.sh                          crawl the live registers
+#   ./run.sh --replay DIR             crawl recorded responses served from DIR on 127.0.0.1
+#   AGGREGATOR_DB=other.db ./run.sh   write another database
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup-venv.sh
+.venv/bin/aggregator crawl "$@" || echo "warning: some sources failed; serving what the database holds" >&2
+exec .venv/bin/aggregator serve

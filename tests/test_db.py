@@ -1,0 +1,142 @@
+"""The store: stable ids, upserts that change nothing for unchanged listings, change history,
+removal and restoration, the plausibility rule, migrations and trigram full-text search."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from aggregator.db import CourseStore, course_id, migrate, open_db
+from aggregator.runs import finish_run, judge, start_run, register_source
+from spiders.items import Course, Seen  # noqa: F401
+
+
+def course(source_id: str, **facts) -> Course:
+    base = dict(
+        source="susanavet_se", source_id=source_id, url=f"https://example.se/{source_id}", country="SE",
+        title=facts.pop("title", f"Kurs {source_id}"), title_lang="sv",
+    )
+    item = Course(**base, **facts)
+    item.id = course_id(item.source, item.source_id)
+    return item
+
+
+def open_run(db, source="susanavet_se"):
+    register_source(db, {"name": source})
+    run_id = start_run(db, source)
+    return run_id, CourseStore(db, source, run_id)
+
+
+def test_ids_are_stable_and_distinct_per_source():
+    assert course_id("a", "1") == course_id("a", "1")
+    assert course_id("a", "1") != course_id("b", "1") != course_id("a", "2")
+
+
+def test_migrations_are_recorded_and_not_run_twice(db_path):
+    db = open_db(db_path)
+    names = [r["name"] for r in db["_migrations"].rows]
+    assert names == ["0001_initial", "0002_fulltext_trigram"]
+    assert migrate(db) == []
+    assert db["courses"].detect_fts() == "courses_fts"
+    assert db.journal_mode == "wal"
+
+
+def test_changes_are_recorded_field_by_field_and_unchanged_rows_only_move_last_seen(db_path):
+    db = open_db(db_path)
+    run1, store = open_run(db)
+    store.write([course("1", credits=7.5, credit_unit="hp"), course("2")])
+    assert store.counts["new"] == 2
+    run2, store = open_run(db)
+    store.write([course("1", credits=15.0, credit_unit="hp"), course("2")])
+    assert (store.counts["changed"], store.counts["unchanged"]) == (1, 1)
+    changes = list(db["course_changes"].rows)
+    assert [(c["field"], c["old_value"], c["new_value"], c["run_id"]) for c in changes] == [("credits", "7.5", "15.0", run2)]
+
+
+def test_a_deleted_record_marks_its_listing_removed_and_a_reappearing_one_is_restored(db_path):
+    db = open_db(db_path)
+    _, store = open_run(db)
+    store.write([course("1"), course("2")])
+    _, store = open_run(db)
+    store.write([course("1"), dataclasses.replace(course("2"), removed=True)])
+    assert store.counts["removed"] == 1
+    assert db["courses"].get(course_id("susanavet_se", "2"))["removed_at"] is not None
+    _, store = open_run(db)
+    store.write([course("1"), course("2")])
+    assert store.counts["restored"] == 1
+    assert db["courses"].count == 2  # restored, not duplicated
+    assert db["courses"].get(course_id("susanavet_se", "2"))["removed_at"] is None
+
+
+def _finish(db, run_id, store, reason="finished", errors=0, partial=False):
+    stats = {"aggregator/errors/http_500": errors} if errors else {}
+    return finish_run(db, run_id, "susanavet_se", finish_reason=reason, stats=stats, counts=store.counts, partial=partial)
+
+
+def test_unseen_listings_are_removed_only_after_a_clean_plausible_complete_run(db_path):
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(10)])
+    assert _finish(db, run_id, store).status == "finished"
+
+    # 10 % of the last count: flagged, nothing removed
+    run_id, store = open_run(db)
+    store.write([course("0")])
+    verdict = _finish(db, run_id, store)
+    assert verdict.status == "flagged" and "below 50%" in verdict.note
+    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 0
+
+    # killed mid-crawl: failed, nothing removed
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(8)])
+    assert _finish(db, run_id, store, reason="shutdown").status == "failed"
+    # errors: flagged, nothing removed
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(8)])
+    assert _finish(db, run_id, store, errors=3).status == "flagged"
+    # filtered crawl: fine, but nothing removed
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(8)])
+    assert _finish(db, run_id, store, partial=True).status == "finished"
+    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 0
+
+    # clean complete run with 8 of 10: the 2 unseen are marked removed, never deleted
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(8)])
+    verdict = _finish(db, run_id, store)
+    assert verdict.status == "finished"
+    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 2
+    assert db["courses"].count == 10
+    assert db["crawl_runs"].get(run_id)["removed"] == 2
+
+
+def test_seen_markers_keep_listings_alive_in_incremental_runs(db_path):
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course("1"), course("2")])
+    _finish(db, run_id, store)
+    run_id, store = open_run(db)
+    store.write([], seen_ids=["1", "2"])
+    assert _finish(db, run_id, store).status == "finished"
+    assert store.counts["unchanged"] == 2
+    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "query, title",
+    [("batteri", "Batteriteknik och energilagring"), ("hitsau", "Hitsauksen perusteet"),
+     ("svetsning", "Svetsningsteknik för industrin")],
+)
+def test_full_text_search_finds_word_parts(db_path, query, title):
+    db = open_db(db_path)
+    _, store = open_run(db)
+    store.write([course("1", title="Batteriteknik och energilagring"), course("2", title="Hitsauksen perusteet"),
+                 course("3", title="Svetsningsteknik för industrin")])
+    assert [r["title"] for r in db["courses"].search(query)] == [title]
+
+
+def test_judge_flags_a_jump_in_errors_against_the_last_successful_run():
+    verdict = judge(finish_reason="finished", items=100, errors=40, partial=False, previous={"items": 100, "errors": 2})
+    assert verdict.status == "flagged" and "40 errors" in verdict.note
+    assert judge(finish_reason="finished", items=0, errors=0, partial=False, previous=None).status == "failed"

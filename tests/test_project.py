@@ -1,0 +1,73 @@
+"""The project's own rules: where its packages come from, naming, documentation of every column
+and every command."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from pathlib import Path
+
+import click
+import pytest
+import yaml
+
+from aggregator.cli import main
+from aggregator.db import open_db
+from tests.conftest import REPO
+
+
+@pytest.mark.parametrize("package", ["spiders", "pipelines", "translate", "aggregator"])
+def test_packages_are_imported_from_this_repository(package):
+    # PyPI has unrelated packages named spiders, pipelines and translate.
+    module = importlib.import_module(package)
+    assert Path(module.__file__).resolve().parent == REPO / package
+
+
+def test_spider_file_name_equals_spider_name_and_names_the_country():
+    from aggregator.crawl import spider_names
+    from tests.harness import spider_class
+
+    for name in spider_names():
+        cls = spider_class(name)
+        assert Path(inspect.getfile(cls)).stem == name
+        source, _, country = name.rpartition("_")
+        assert source and country in {"se", "fi"} and cls.country == country.upper()
+
+
+def test_translate_package_has_no_scrapy_imports():
+    for file in (REPO / "translate").rglob("*.py"):
+        text = file.read_text("utf-8")
+        assert "import scrapy" not in text and "from scrapy" not in text, file
+
+
+def test_every_column_of_every_table_has_a_description(db_path):
+    metadata = yaml.safe_load((REPO / "datasette_metadata.yml").read_text("utf-8"))
+    tables = metadata["databases"]["aggregator"]["tables"]
+    db = open_db(db_path)
+    missing = []
+    for table in db.table_names():
+        if table.startswith("courses_fts"):
+            continue  # FTS shadow tables, hidden by Datasette
+        columns = (tables.get(table) or {}).get("columns") or {}
+        for column in db[table].columns_dict:
+            if not str(columns.get(column) or "").strip():
+                missing.append(f"{table}.{column}")
+        assert (tables.get(table) or {}).get("description"), f"table {table} has no description"
+    for view in db.view_names():
+        assert (tables.get(view) or {}).get("description"), f"view {view} has no description"
+    assert not missing, f"columns without a description: {missing}"
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+
+
+def test_every_command_has_help():
+    for path, command in _commands(main):
+        assert (command.help or "").strip(), f"aggregator {' '.join(path)} has no help"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert (param.help or "").strip() or param.name in {"help"}, f"{path} --{param.name}"
