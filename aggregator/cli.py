@@ -64,7 +64,7 @@ def list_spiders() -> None:
 @click.pass_context
 def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) -> None:
     """Crawl SPIDERS (default: all), each in its own process, into the database."""
-    from aggregator.crawl import run_spider, spider_names
+    from aggregator.crawl import replay_base_url, run_spider, spider_names
     from aggregator.replay import ReplayServer
 
     db_path = _db(ctx, sub_db)
@@ -76,12 +76,12 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     server = ReplayServer(replay).start() if replay else None
     try:
         if server:
-            base_url = server.base_url
-            click.echo(f"Replaying {replay} on {base_url}")
+            click.echo(f"Replaying {replay} on {server.base_url}")
         failed = []
         for name in spiders or available:
             click.echo(f"Crawling {name} -> {db_path}")
-            result = run_spider(name, db_path, base_url, arguments, settings, timeout)
+            url = replay_base_url(name, server.base_url) if server else base_url
+            result = run_spider(name, db_path, url, arguments, settings, timeout)
             status = "ok" if result.ok else ("timed out" if result.timed_out else f"exit {result.returncode}")
             click.echo(f"  {name}: {status} in {result.seconds:.1f}s")
             if not result.ok:

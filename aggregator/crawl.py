@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from typing import Iterable
+from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
@@ -16,10 +17,21 @@ from scrapy.spiderloader import SpiderLoader
 SETTINGS_MODULE = "spiders.settings"
 
 
-def spider_names() -> list[str]:
+def _loader() -> SpiderLoader:
     settings = Settings()
     settings.setmodule(SETTINGS_MODULE, priority="project")
-    return sorted(SpiderLoader.from_settings(settings).list())
+    return SpiderLoader.from_settings(settings)
+
+
+def spider_names() -> list[str]:
+    return sorted(_loader().list())
+
+
+def replay_base_url(spider: str, server_url: str) -> str:
+    """The spider's API root on a replay server: the server plus the path of the real API root,
+    so one folder mirroring the real URL paths serves every source."""
+    default = getattr(_loader().load(spider), "default_base_url", "") or ""
+    return server_url.rstrip("/") + urlsplit(default).path.rstrip("/")
 
 
 @dataclass

@@ -439,3 +439,21 @@ class CourseStore:
                 [stamp, self.run_id, *chunk],
             )
             self.counts["removed"] += cursor.rowcount
+
+
+def last_successful_crawl(path: str | None, source: str) -> str | None:
+    """Date (YYYY-MM-DD) of the source's last clean crawl, one day early, for updatedSince
+    filters that take local dates; None when there is none."""
+    path = resolve_db_path(path)
+    if not Path(path).exists():
+        return None
+    db = open_db(path)
+    try:
+        row = db.execute("select last_successful_crawl from sources where name = ?", [source]).fetchone()
+    finally:
+        db.close()
+    if not row or not row[0]:
+        return None
+    from datetime import timedelta
+
+    return (datetime.fromisoformat(row[0]) - timedelta(days=1)).date().isoformat()

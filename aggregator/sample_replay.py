@@ -61,3 +61,67 @@ def build_opintopolku_replay(samples_dir: str | Path, out_dir: str | Path) -> di
     )
     sitemap.write_text(SITEMAP_HEAD + urls + "</urlset>\n", "utf-8")
     return laid_out
+
+
+def _single_page(listing: dict[str, Any], key: str, extra: list[dict[str, Any]]) -> dict[str, Any]:
+    """A recorded list page made the only page, with by-id documents merged in (the by-id
+    version replaces the list's entry of the same id)."""
+    records = {str(r.get("id")).lower(): r for r in listing.get(key) or []}
+    for record in extra:
+        records[str(record.get("id")).lower()] = record
+    page = dict(listing.get("page") or {})
+    page.update({"totalPages": 1, "totalElements": len(records), "pageNumber": 0})
+    return {**listing, key: list(records.values()), "page": page}
+
+
+def build_skolverket_replay(samples_dir: str | Path, out_dir: str | Path) -> dict[str, int]:
+    """Lay out the Swedish samples under their real URL paths:
+    ``/susa-navet/emil3/educationEvents|Infos|Providers`` and
+    ``/planned-educations/v3|v4/adult-education-events[/{id}]``. Returns records per listing."""
+    se = Path(samples_dir) / "se"
+    out = Path(out_dir)
+    susa, susa_out = se / "susa-navet-emil3", out / "susa-navet" / "emil3"
+    load = lambda name: json.loads((susa / name).read_text("utf-8"))  # noqa: E731
+    listings = {
+        "educationEvents": _single_page(load("susa_navet_events.json"), "educationEvents", [load("susa_navet_event.json")]),
+        "educationInfos": _single_page(load("susa_navet_infos.json"), "educationInfos", [load("susa_navet_info.json")]),
+        "educationProviders": _single_page(load("susa_navet_providers.json"), "educationProviders", []),
+    }
+    counts = {}
+    susa_out.mkdir(parents=True, exist_ok=True)
+    for name, listing in listings.items():
+        (susa_out / name).write_text(json.dumps(listing, ensure_ascii=False), "utf-8")
+        counts[name] = len(listing[name])
+
+    planned = se / "skolverket-planned-educations"
+    events = json.loads((planned / "planned_educations_adult_events.json").read_text("utf-8"))
+    detail = json.loads((planned / "planned_educations_adult_event.json").read_text("utf-8"))
+    page = events["body"]["page"]
+    events["body"]["page"] = {**page, "totalPages": 1, "number": 0}
+    # The list path is also the folder of the details, so the list is served via the manifest.
+    (out / "recorded").mkdir(parents=True, exist_ok=True)
+    (out / "recorded" / "planned_adult_education_events.json").write_text(json.dumps(events, ensure_ascii=False), "utf-8")
+    entries = []
+    for version in ("v3", "v4"):
+        folder = out / "planned-educations" / version / "adult-education-events"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / detail["body"]["educationEventId"]).write_text(json.dumps(detail, ensure_ascii=False), "utf-8")
+        entries.append({"path": f"/planned-educations/{version}/adult-education-events", "body_file": "recorded/planned_adult_education_events.json"})
+    add_to_manifest(out, entries)
+    counts["adult-education-events"] = len(events["body"]["_embedded"]["listedAdultEducationEvents"])
+    return counts
+
+
+def add_to_manifest(out_dir: str | Path, entries: list[dict[str, Any]]) -> None:
+    manifest = Path(out_dir) / "manifest.json"
+    existing = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
+    existing = [e for e in existing if (e.get("path"), e.get("query")) not in {(n.get("path"), n.get("query")) for n in entries}]
+    manifest.write_text(json.dumps(existing + entries, ensure_ascii=False, indent=1), "utf-8")
+
+
+def build_all_replays(samples_dir: str | Path, out_dir: str | Path) -> dict[str, Any]:
+    """Every source's samples in one replay folder (paths do not collide)."""
+    return {
+        "opintopolku": build_opintopolku_replay(samples_dir, out_dir),
+        "skolverket": build_skolverket_replay(samples_dir, out_dir),
+    }

@@ -7,11 +7,12 @@ validate pipeline to count.
 from __future__ import annotations
 
 from aggregator.text import clean_description, clean_title, squash, with_scheme
+from pipelines.base import CrawlerPipeline
 from spiders.items import Course
 
 
-class CleanPipeline:
-    def process_item(self, item, spider):
+class CleanPipeline(CrawlerPipeline):
+    def process_item(self, item):
         if not isinstance(item, Course):
             return item
         item.title = clean_title(item.title)
@@ -25,7 +26,7 @@ class CleanPipeline:
         if item.url:
             fixed = with_scheme(item.url)
             if fixed != item.url:
-                spider.crawler.stats.inc_value("aggregator/cleaned/url_scheme_added" if fixed else "aggregator/invalid/url")
+                self.count("cleaned/url_scheme_added" if fixed else "aggregator/invalid/url")
             item.url = fixed
         if item.municipality_code is not None:
             item.municipality_code = squash(str(item.municipality_code))

@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from aggregator.db import course_id
+from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Seen
 
 
-class ProvenancePipeline:
-    def process_item(self, item, spider):
+class ProvenancePipeline(CrawlerPipeline):
+    def process_item(self, item):
+        spider = self.spider
         if isinstance(item, Seen):
             item.source = item.source or spider.name
             return item

@@ -10,12 +10,13 @@ from scrapy import signals
 
 from aggregator.db import CourseStore, open_db
 from aggregator.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
+from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Seen
 
 
-class StorePipeline:
+class StorePipeline(CrawlerPipeline):
     def __init__(self, crawler) -> None:
-        self.crawler = crawler
+        super().__init__(crawler)
         self.db_path = crawler.settings.get("AGGREGATOR_DB")
         self.batch_size = crawler.settings.getint("AGGREGATOR_STORE_BATCH", 500)
         self.min_share = crawler.settings.getfloat("AGGREGATOR_MIN_SHARE", DEFAULT_MIN_SHARE)
@@ -23,11 +24,8 @@ class StorePipeline:
         self.seen: list[str] = []
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
-
-    def open_spider(self, spider) -> None:
+    def open_spider(self) -> None:
+        spider = self.spider
         self.db = open_db(self.db_path)
         register_source(
             self.db,
@@ -43,10 +41,10 @@ class StorePipeline:
         )
         self.run_id = start_run(self.db, spider.name)
         self.store = CourseStore(self.db, spider.name, self.run_id)
-        spider.crawler.stats.set_value("aggregator/run_id", self.run_id)
+        self.crawler.stats.set_value("aggregator/run_id", self.run_id)
         spider.logger.info("Writing to %s (crawl run %s)", self.db_path, self.run_id)
 
-    def process_item(self, item, spider):
+    def process_item(self, item):
         if isinstance(item, Course):
             self.courses.append(item)
         elif isinstance(item, Seen):
@@ -60,11 +58,11 @@ class StorePipeline:
             self.store.write(self.courses, self.seen)
             self.courses, self.seen = [], []
 
-    def close_spider(self, spider) -> None:
+    def close_spider(self) -> None:
         self.flush()
 
     def spider_closed(self, spider, reason) -> None:
-        stats = spider.crawler.stats.get_stats()
+        stats = self.crawler.stats.get_stats()
         verdict = finish_run(
             self.db,
             self.run_id,
@@ -76,8 +74,8 @@ class StorePipeline:
             min_share=self.min_share,
         )
         for key, value in self.store.counts.items():
-            spider.crawler.stats.set_value(f"aggregator/store/{key}", value)
-        spider.crawler.stats.set_value("aggregator/run_status", verdict.status)
+            self.crawler.stats.set_value(f"aggregator/store/{key}", value)
+        self.crawler.stats.set_value("aggregator/run_status", verdict.status)
         log = spider.logger.info if verdict.status == "finished" else spider.logger.error
         log("Crawl run %s: %s %s %s", self.run_id, verdict.status, self.store.counts, verdict.note)
         self.db.close()

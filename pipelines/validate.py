@@ -11,6 +11,7 @@ import re
 
 from scrapy.exceptions import DropItem
 
+from pipelines.base import CrawlerPipeline
 from spiders.items import Course
 
 # Fields a researcher expects on every listing; their absence is counted, not fatal.
@@ -22,19 +23,22 @@ EXPECTED = (
     "instruction_languages",
     "education_type_source",
 )
+# Upper bounds that catch concatenated or mistyped values; a Swedish upper-secondary
+# vocational package reaches 2,500 gymnasiepoäng, everything else stays far below 1,000.
+MAX_CREDITS = {"gymnasiepoäng": 3000}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _ISO_639_1 = re.compile(r"^[a-z]{2}$")
 
 
-class ValidatePipeline:
-    def process_item(self, item, spider):
+class ValidatePipeline(CrawlerPipeline):
+    def process_item(self, item):
         if not isinstance(item, Course):
             return item
-        stats = spider.crawler.stats
+        stats = self.crawler.stats
 
         def invalid(name: str, reset=None) -> None:
             stats.inc_value(f"aggregator/invalid/{name}")
-            spider.logger.warning("%s %s: invalid %s %r, left empty", item.source, item.source_id, name, getattr(item, name))
+            self.spider.logger.warning("%s %s: invalid %s %r, left empty", item.source, item.source_id, name, getattr(item, name))
             setattr(item, name, reset)
 
         if not item.source_id:
@@ -47,7 +51,7 @@ class ValidatePipeline:
                 stats.inc_value(f"aggregator/dropped/no_{name}")
                 raise DropItem(f"{item.source} {item.source_id}: no {name}")
 
-        if item.credits is not None and not (0 < item.credits < 1000):
+        if item.credits is not None and not (0 < item.credits <= MAX_CREDITS.get(item.credit_unit or "", 1000)):
             invalid("credits")
         if item.eqf_level is not None and not (1 <= item.eqf_level <= 8):
             invalid("eqf_level")
@@ -62,7 +66,7 @@ class ValidatePipeline:
         if item.start_date and item.end_date and item.end_date < item.start_date:
             invalid("end_date")
         bad_languages = [l for l in item.instruction_languages if not _ISO_639_1.match(l)]
-        if bad_languages:
+        if bad_languages or item.extras.get("unknown_instruction_languages"):
             stats.inc_value("aggregator/invalid/instruction_languages")
             item.instruction_languages = [l for l in item.instruction_languages if l not in bad_languages]
 

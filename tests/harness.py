@@ -15,6 +15,7 @@ import json
 from collections import deque
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import Request
@@ -58,10 +59,12 @@ class OfflineRun:
         # Reactorless mode: nothing here downloads; callbacks are called directly.
         offline = {"TWISTED_REACTOR_ENABLED": False, "TWISTED_REACTOR": None}
         self.crawler = get_crawler(cls, {**project_settings(), **offline, **(settings or {})})
-        self.spider = cls.from_crawler(self.crawler, base_url=OFFLINE_BASE, **(args or {}))
+        # The real API root's path under the fake host: fixtures mirror the real URL paths.
+        base_url = OFFLINE_BASE + urlsplit(getattr(cls, "default_base_url", "")).path.rstrip("/")
+        self.spider = cls.from_crawler(self.crawler, base_url=base_url, **(args or {}))
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
-        self.pipelines = [ProvenancePipeline(), CleanPipeline(), ValidatePipeline()]
+        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, ValidatePipeline)]
         self.items: list[Any] = []
         self.requested: list[Request] = []
 
@@ -93,7 +96,7 @@ class OfflineRun:
     def _process(self, item: Any) -> None:
         try:
             for pipeline in self.pipelines:
-                item = pipeline.process_item(item, self.spider)
+                item = pipeline.process_item(item)
         except DropItem:
             return
         self.items.append(item)

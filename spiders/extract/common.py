@@ -61,3 +61,8 @@ def iso_date(value: str | None) -> str | None:
         return datetime(*map(int, match.groups())).date().isoformat()
     except ValueError:
         return None
+
+
+def term_of(day: str) -> str:
+    """'2026-08-31' -> '2026-autumn'; January to June is the spring term."""
+    return f"{day[:4]}-{'spring' if int(day[5:7]) < 7 else 'autumn'}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import copied_variants, first_present, iso_date, local_to_iso
+from spiders.extract.common import copied_variants, first_present, iso_date, local_to_iso, term_of
 from spiders.items import Course
 
 PUBLIC_PAGE = "https://opintopolku.fi/konfo/fi/toteutus/{oid}"
@@ -108,7 +108,7 @@ def _start(alkamiskausi: Any) -> dict[str, Any]:
     end = iso_date(alkamiskausi.get("koulutuksenPaattymispaivamaara"))
     if start:
         out["start_date"] = start
-        out.setdefault("start_term", f"{start[:4]}-{'spring' if int(start[5:7]) < 7 else 'autumn'}")
+        out.setdefault("start_term", term_of(start))
     if end:
         out["end_date"] = end
     if kind == "henkilokohtainen suunnitelma":
