@@ -123,6 +123,28 @@ def coverage(ctx, sub_db) -> None:
 
 
 @main.command()
+@click.option("--declared", metavar="LANG", help="The language the source declared (ISO 639-1): print the effective language by the pipeline's rule.")
+def detect(declared) -> None:
+    """Detect the language of each line of standard input.
+
+    Prints one line per input line, tab-separated: the language (ISO 639-1, "und" when too short
+    or language-neutral) and the confidence. With --declared, the effective language (declared
+    unless detection confidently disagrees), the confidence and the detected language.
+    """
+    from translate.language import detector
+
+    d = detector()
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        if declared:
+            verdict = d.judge(text, declared)
+            click.echo(f"{verdict.effective}\t{verdict.detected.confidence:.4f}\t{verdict.detected.language}")
+        else:
+            detection = d.detect(text)
+            click.echo(f"{detection.language}\t{detection.confidence:.4f}")
+
+
+@main.command()
 @click.argument("folder", type=click.Path(file_okay=False, exists=True))
 @click.option("--port", default=8765, show_default=True, type=int, help="Port on 127.0.0.1.")
 def replay(folder, port) -> None:

@@ -36,6 +36,14 @@ CONTENT_FIELDS: tuple[str, ...] = tuple(
         "title_en_method",
         "description_en",
         "description_en_method",
+        # derived by the language pipeline, not facts of the source
+        "title_detected_lang",
+        "title_lang_confidence",
+        "title_effective_lang",
+        "description_detected_lang",
+        "description_lang_confidence",
+        "description_effective_lang",
+        "text_languages",
     }
 )
 JSON_FIELDS = {
@@ -46,6 +54,7 @@ JSON_FIELDS = {
     "study_forms",
     "teaching_times",
     "extras",
+    "text_languages",
 }
 BOOL_FIELDS = {"rolling_admission", "cancelled"}
 FACET_COLUMNS = (
@@ -243,9 +252,35 @@ def _m0002_fulltext(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m0003_languages(db: sqlite_utils.Database) -> None:
+    courses = db["courses"]
+    for field in ("title", "description"):
+        courses.add_column(f"{field}_detected_lang", str)
+        courses.add_column(f"{field}_lang_confidence", float)
+        courses.add_column(f"{field}_effective_lang", str)
+    courses.add_column("text_languages", str)
+    courses.create_index(["title_detected_lang"])
+    db.create_view(
+        "language_disagreements",
+        """
+        select id, source, source_id, 'title' as field, title_lang as declared,
+               title_detected_lang as detected, title_lang_confidence as confidence,
+               title_effective_lang as effective, title as text
+        from courses where title_detected_lang is not null and title_lang is not null
+          and title_detected_lang != 'und' and title_detected_lang != title_lang
+        union all
+        select id, source, source_id, 'description', description_lang, description_detected_lang,
+               description_lang_confidence, description_effective_lang, substr(description, 1, 300)
+        from courses where description_detected_lang is not null and description_lang is not null
+          and description_detected_lang != 'und' and description_detected_lang != description_lang
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
+    ("0003_language_columns", _m0003_languages),
 ]
 
 

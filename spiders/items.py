@@ -77,6 +77,16 @@ class Course:
 
     # Set by the pipelines, never by spiders.
     id: str | None = None
+    # language pipeline: detected language and confidence, and the effective language (the
+    # declared one unless detection confidently disagrees) of title and description, and the
+    # same for every language variant as {"title:en": {...}} in text_languages
+    title_detected_lang: str | None = None
+    title_lang_confidence: float | None = None
+    title_effective_lang: str | None = None
+    description_detected_lang: str | None = None
+    description_lang_confidence: float | None = None
+    description_effective_lang: str | None = None
+    text_languages: dict[str, Any] = field(default_factory=dict)
     title_en: str | None = None
     title_en_method: str | None = None
     description_en: str | None = None

@@ -48,6 +48,7 @@ ITEM_PIPELINES = {
     "pipelines.provenance.ProvenancePipeline": 100,
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.validate.ValidatePipeline": 400,
+    "pipelines.language.LanguagePipeline": 500,
     "pipelines.store.StorePipeline": 900,
 }
 

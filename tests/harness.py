@@ -29,6 +29,7 @@ from twisted.python.failure import Failure
 
 from aggregator.replay import ReplayServer
 from pipelines.clean import CleanPipeline
+from pipelines.language import LanguagePipeline
 from pipelines.provenance import ProvenancePipeline
 from pipelines.validate import ValidatePipeline
 from spiders.items import Course, Seen
@@ -64,7 +65,7 @@ class OfflineRun:
         self.spider = cls.from_crawler(self.crawler, base_url=base_url, **(args or {}))
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
-        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, ValidatePipeline)]
+        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, ValidatePipeline, LanguagePipeline)]
         self.items: list[Any] = []
         self.requested: list[Request] = []
 
