@@ -122,6 +122,70 @@ def coverage(ctx, sub_db) -> None:
     click.echo(format_table(measure(db)))
 
 
+@main.command("translate")
+@_db_option
+@click.option("--batch-size", default=64, show_default=True, help="Fields translated per transaction.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Where the model runs (default cpu, or $AGGREGATOR_TRANSLATE_DEVICE).")
+@click.pass_context
+def translate_command(ctx, sub_db, batch_size, device) -> None:
+    """Fill in English for stored listings: every "pending" field, and machine translations made
+    by another model version than the installed one. No crawling."""
+    from translate.argos import ArgosTranslator, installed_models
+    from translate.backfill import backfill, work
+    from translate.cache import TranslationCache
+    from translate.english import EnglishService
+
+    if not installed_models():
+        raise click.ClickException("no translation model is installed: run `aggregator models install` first")
+    db = open_db(_db(ctx, sub_db))
+    service = EnglishService(ArgosTranslator(device), TranslationCache(db))
+    total = len(work(db, service))
+    if not total:
+        click.echo("Nothing to translate: every field has its English from the installed models.")
+        return
+    with click.progressbar(length=total, label=f"Translating {total} fields", file=sys.stderr) as bar:
+        counts = backfill(db, service, batch_size, progress=bar.update)
+    cache = service.cache
+    click.echo(f"Translated {counts['translated']} fields; {service.translator.calls} texts sent to the model, {cache.hits} from the cache.")
+
+
+@main.group()
+def models() -> None:
+    """List and install translation models (Argos Translate packages)."""
+
+
+@models.command("list")
+def models_list() -> None:
+    """List the installed translation models."""
+    from translate.argos import installed_models
+
+    found = installed_models()
+    if not found:
+        click.echo("No translation model installed. `aggregator models install` (needs internet) or --from-file.")
+    for model in found:
+        click.echo(f"{model.source}->{model.target}\t{model.model_id}\t{model.path}")
+
+
+@models.command("install")
+@click.argument("languages", nargs=-1)
+@click.option("--from-file", "from_file", type=click.Path(dir_okay=False), help="Install a downloaded .argosmodel file instead of fetching from the index.")
+def models_install(languages, from_file) -> None:
+    """Install LANGUAGES->English models (default: sv fi) from the Argos package index, or one
+    package from a local .argosmodel file."""
+    from translate.argos import ModelError, install_from_file, install_from_index
+
+    try:
+        if from_file:
+            model = install_from_file(from_file)
+            click.echo(f"Installed {model.model_id} ({model.source}->{model.target})")
+            return
+        for lang in languages or ("sv", "fi"):
+            model = install_from_index(lang)
+            click.echo(f"Installed {model.model_id} ({model.source}->{model.target})")
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.command()
 @click.option("--declared", metavar="LANG", help="The language the source declared (ISO 639-1): print the effective language by the pipeline's rule.")
 def detect(declared) -> None:

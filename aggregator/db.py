@@ -34,8 +34,10 @@ CONTENT_FIELDS: tuple[str, ...] = tuple(
         "removed",
         "title_en",
         "title_en_method",
+        "title_en_model",
         "description_en",
         "description_en_method",
+        "description_en_model",
         # derived by the language pipeline, not facts of the source
         "title_detected_lang",
         "title_lang_confidence",
@@ -45,6 +47,10 @@ CONTENT_FIELDS: tuple[str, ...] = tuple(
         "description_effective_lang",
         "text_languages",
     }
+)
+# Fields the pipelines derive (not source facts): refreshed on every crawl, never a "change".
+DERIVED_FIELDS: tuple[str, ...] = tuple(
+    f for f in COURSE_FIELDS if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang")) or f == "text_languages"
 )
 JSON_FIELDS = {
     "title_i18n",
@@ -277,10 +283,15 @@ def _m0003_languages(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m0004_run_counters(db: sqlite_utils.Database) -> None:
+    db["crawl_runs"].add_column("counters", str)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
     ("0003_language_columns", _m0003_languages),
+    ("0004_crawl_run_counters", _m0004_run_counters),
 ]
 
 
@@ -401,11 +412,18 @@ class CourseStore:
                 if old["content_hash"] == row["content_hash"]:
                     if old["removed_at"] is None:
                         self.counts["unchanged"] += 1
-                    # Unchanged source facts: keep what later pipelines or backfills stored.
+                    # Unchanged source facts: no change record, but what the pipelines derived
+                    # (languages, English) is refreshed, unless it would replace English with
+                    # "pending" (a crawl without a model after a backfill with one).
+                    derived = {k: row[k] for k in DERIVED_FIELDS if k in self.columns}
+                    for field in ("title", "description"):
+                        if row.get(f"{field}_en_method") == "pending" and old.get(f"{field}_en_method") not in (None, "pending"):
+                            for suffix in ("_en", "_en_method", "_en_model"):
+                                derived.pop(field + suffix, None)
+                    assignments = ", ".join(f"[{k}] = ?" for k in derived)
                     self.db.execute(
-                        "update courses set last_seen = ?, removed_at = null, last_run_id = ?, "
-                        "fetched_at = ? where id = ?",
-                        [stamp, self.run_id, row["fetched_at"], row["id"]],
+                        f"update courses set last_seen = ?, removed_at = null, last_run_id = ?, fetched_at = ?, {assignments} where id = ?",
+                        [stamp, self.run_id, row["fetched_at"], *derived.values(), row["id"]],
                     )
                     continue
                 self.counts["changed"] += 1

@@ -149,6 +149,9 @@ def finish_run(
                 "invalid_fields": json.dumps(_prefixed(stats, "aggregator/invalid/")),
                 "error_counts": json.dumps(errors_by_kind),
                 "note": verdict.note or None,
+                "counters": json.dumps(
+                    {k.split("/", 1)[1]: v for k, v in sorted(stats.items()) if k.startswith("aggregator/") and isinstance(v, (int, float))}
+                ),
             },
         )
         update: dict[str, Any] = {"last_run_id": run_id}

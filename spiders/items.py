@@ -89,8 +89,10 @@ class Course:
     text_languages: dict[str, Any] = field(default_factory=dict)
     title_en: str | None = None
     title_en_method: str | None = None
+    title_en_model: str | None = None
     description_en: str | None = None
     description_en_method: str | None = None
+    description_en_model: str | None = None
 
 
 @dataclass

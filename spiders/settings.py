@@ -49,6 +49,7 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.validate.ValidatePipeline": 400,
     "pipelines.language.LanguagePipeline": 500,
+    "pipelines.translate.TranslatePipeline": 600,
     "pipelines.store.StorePipeline": 900,
 }
 

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Argos Translate reads its folders at import: point them at a private place before anything
+# imports it, so the tests never see (or touch) models installed on this machine, and never
+# download anything (MiniSBD's cache is there too).
+_ARGOS_HOME = Path(tempfile.mkdtemp(prefix="aggregator-tests-argos-"))
+for _name, _sub in {"ARGOS_PACKAGES_DIR": "packages", "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"}.items():
+    os.environ[_name] = str(_ARGOS_HOME / _sub)
+    (_ARGOS_HOME / _sub).mkdir(parents=True, exist_ok=True)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -31,9 +41,9 @@ def db_path(tmp_path) -> str:
     return str(tmp_path / "aggregator.db")
 
 
-def run_cli(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(*args: str, check: bool = True, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the installed `aggregator` command the way a user does."""
-    env = {**os.environ, "AGGREGATOR_LOG_LEVEL": "INFO"}
+    env = {**os.environ, "AGGREGATOR_LOG_LEVEL": "INFO", **(env or {})}
     process = subprocess.run(
         [sys.executable, "-m", "aggregator.cli", *args],
         capture_output=True,
@@ -59,3 +69,44 @@ def datasette_get(db_path: str, path: str):
         return await ds.client.get(path)
 
     return asyncio.run(fetch())
+
+
+@pytest.fixture(scope="session")
+def tiny_packages(tmp_path_factory) -> dict[str, Path]:
+    """Tiny sv->en and fi->en Argos packages (version 1.0), and an sv->en 1.1, built once."""
+    from tests.tiny_argos import build_package
+
+    folder = tmp_path_factory.mktemp("argosmodels")
+    return {
+        "sv": build_package(folder, "sv", "1.0"),
+        "fi": build_package(folder, "fi", "1.0"),
+        "sv-1.1": build_package(folder, "sv", "1.1", seed=11),
+    }
+
+
+@pytest.fixture
+def argos_env(tmp_path) -> dict[str, str]:
+    """Environment for a child process with its own, empty Argos package folder."""
+    home = tmp_path / "argos"
+    env = {"ARGOS_PACKAGES_DIR": str(home / "packages"), "XDG_DATA_HOME": str(home / "data"),
+           "XDG_CACHE_HOME": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
+    for path in env.values():
+        Path(path).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+@pytest.fixture
+def installed_in_process(tiny_packages):
+    """Install tiny packages into this process's Argos folder; removed again afterwards."""
+    from translate.argos import install_from_file
+
+    installed = []
+
+    def install(key: str):
+        model = install_from_file(tiny_packages[key])
+        installed.append(model.path)
+        return model
+
+    yield install
+    for path in installed:
+        shutil.rmtree(path, ignore_errors=True)

@@ -10,6 +10,7 @@ Refresh a fixture's expected items after reviewing a change:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import json
 from collections import deque
@@ -31,6 +32,7 @@ from aggregator.replay import ReplayServer
 from pipelines.clean import CleanPipeline
 from pipelines.language import LanguagePipeline
 from pipelines.provenance import ProvenancePipeline
+from pipelines.translate import TranslatePipeline
 from pipelines.validate import ValidatePipeline
 from spiders.items import Course, Seen
 
@@ -65,7 +67,7 @@ class OfflineRun:
         self.spider = cls.from_crawler(self.crawler, base_url=base_url, **(args or {}))
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
-        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, ValidatePipeline, LanguagePipeline)]
+        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, ValidatePipeline, LanguagePipeline, TranslatePipeline)]
         self.items: list[Any] = []
         self.requested: list[Request] = []
 
@@ -98,6 +100,8 @@ class OfflineRun:
         try:
             for pipeline in self.pipelines:
                 item = pipeline.process_item(item)
+                if asyncio.iscoroutine(item):
+                    item = asyncio.run(item)
         except DropItem:
             return
         self.items.append(item)

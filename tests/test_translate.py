@@ -1,0 +1,166 @@
+"""English for every listing, through the real argostranslate path with a tiny model the tests
+build themselves: install from file, translate, cache, model upgrades, pending and backfill."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import sqlite_utils
+
+from aggregator.db import open_db
+from translate import glossary
+from translate.argos import ArgosTranslator, ModelError, install_from_file, installed_models
+from translate.base import MACHINE, OFFICIAL, ORIGINAL, PENDING, PROVIDER
+from translate.cache import TranslationCache
+from translate.english import EnglishService
+from tests.conftest import FIXTURES, run_cli
+from tests.harness import OfflineRun
+
+FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
+SUSA = FIXTURES / "susanavet_se" / "six_school_forms" / "responses"
+
+
+def test_a_tiny_package_installs_from_file_and_translates_through_argos(installed_in_process):
+    model = installed_in_process("sv")
+    assert model.model_id == "argos:translate-sv_en-tiny-1.0@1.0"
+    translator = ArgosTranslator()
+    assert translator.model_id("sv") == model.model_id and translator.model_id("fi") is None
+    first = translator.translate(["Kursen handlar om batterier.", "Grundkurs i svetsning. Praktik inom kemi!"], "sv")
+    assert all(isinstance(t, str) and t for t in first)
+    assert translator.translate(["Kursen handlar om batterier."], "sv") == first[:1]  # deterministic
+    assert translator.calls == 3
+
+
+def test_the_cache_makes_a_second_translation_free_and_a_new_model_version_translates_again(installed_in_process, db_path, tiny_packages):
+    model = installed_in_process("sv")
+    db = open_db(db_path)
+    service = EnglishService(ArgosTranslator(), TranslationCache(db))
+    texts = ["Kursen handlar om batterier.", "Utbildningen ger kunskaper i vätgas.\n\n- Praktik inom kemi\n- Grundkurs i svetsning"]
+    first, used = service.translate(texts, "sv")
+    assert used == model.model_id and service.translator.calls == 4  # 1 + 3 segments
+    again, _ = service.translate(texts, "sv")
+    assert again == first and service.translator.calls == 4 and service.cache.hits == 4
+    assert db["translations"].count == 4
+    # upgrade: the 1.1 package replaces 1.0; the same text is translated again, by 1.1
+    shutil.rmtree(model.path)
+    newer = installed_in_process("sv-1.1")
+    service.translator.refresh()
+    _, used = service.translate(texts, "sv")
+    assert used == newer.model_id != model.model_id
+    assert service.translator.calls == 8 and db["translations"].count == 8
+
+
+def test_descriptions_are_translated_block_by_block_keeping_their_structure(installed_in_process, db_path):
+    installed_in_process("sv")
+    service = EnglishService(ArgosTranslator(), TranslationCache(open_db(db_path)))
+    text = "Kursen handlar om batterier.\n\n- Praktik inom kemi\n- Grundkurs i svetsning\n\nUtbildningen ger kunskaper i vätgas."
+    out, _ = service.translate([text], "sv")
+    lines = out[text].split("\n")
+    assert len(lines) == 6 and lines[1] == "" and lines[4] == ""
+    assert lines[2].startswith("- ") and lines[3].startswith("- ") and not lines[0].startswith("-")
+    assert "<" not in out[text]
+
+
+def test_methods_original_provider_official_pending():
+    service = EnglishService(translator=None, cache=None)
+    english = {"title": "Battery Chemistry", "title_effective_lang": "en"}
+    assert service.decide("title", english).method == ORIGINAL
+    provider = {"title": "Batterikemi", "title_effective_lang": "sv", "title_i18n": {"sv": "Batterikemi", "en": "Battery Chemistry"},
+                "text_languages": {"title:en": {"effective": "en"}}}
+    assert service.decide("title", provider).method == PROVIDER
+    fake = {**provider, "text_languages": {"title:en": {"effective": "fi"}}}  # "English" that is Finnish
+    assert service.decide("title", fake).method == PENDING
+    official = {"title": "Ajoneuvoalan perustutkinto", "title_effective_lang": "fi",
+                "extras": {"official_names": [{"fi": "Ajoneuvoalan perustutkinto", "en": "Vocational qualification in the Vehicle Sector"}]}}
+    decided = service.decide("title", official)
+    assert (decided.text, decided.method) == ("Vocational qualification in the Vehicle Sector", OFFICIAL)
+    assert service.decide("title", {"title": "Komvux", "title_effective_lang": "sv"}).method == OFFICIAL
+    assert service.decide("title", {"title": "DD1420", "title_effective_lang": "und"}).method == ORIGINAL
+
+
+def test_glossary_terms_are_put_in_before_translation():
+    assert glossary.apply("Kursen ger 7,5 högskolepoäng inom yrkeshögskoleutbildning", "sv") == \
+        "Kursen ger 7,5 higher education credits inom higher vocational education programme"
+    assert glossary.apply("Laajuus 180 osaamispistettä, ammatillinen perustutkinto", "fi") == \
+        "Laajuus 180 competence points, vocational qualification"
+    assert glossary.apply("Shopping", "sv") == "Shopping"  # "hp" only as a whole word
+
+
+def test_without_a_model_the_crawl_completes_with_pending_fields():
+    run = OfflineRun("susanavet_se", SUSA).run()
+    by_id = {c.source_id: c for c in run.courses}
+    yh = by_id["e.sv.yh.battprod.2482.20262"]
+    assert (yh.title_en, yh.title_en_method) == (None, PENDING)
+    assert by_id["e.uoh.ltu.k0012k.20262"].title_en_method == PROVIDER
+    assert run.stats.get_value("aggregator/translate/method/pending") >= 4
+
+
+def test_provider_english_that_is_really_finnish_is_not_marked_provider():
+    run = OfflineRun("opintopolku_fi", FOUR).run()
+    osao = next(c for c in run.courses if c.source_id.endswith("9101"))
+    assert osao.description_i18n["en"].startswith("Opit")
+    assert osao.description_en_method != PROVIDER
+
+
+def _rows(db_path):
+    return {r["source_id"]: r for r in sqlite_utils.Database(db_path)["courses"].rows}
+
+
+def test_crawl_with_a_model_translates_and_a_second_crawl_makes_no_model_calls(db_path, argos_env, tiny_packages):
+    run_cli("models", "install", "--from-file", str(tiny_packages["sv"]), env=argos_env)
+    run_cli("models", "install", "--from-file", str(tiny_packages["fi"]), env=argos_env)
+    run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(SUSA), env=argos_env)
+    run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR), env=argos_env)
+    rows = _rows(db_path)
+    for row in rows.values():
+        if row["removed_at"] is None and row["title_effective_lang"] in ("sv", "fi") and row["title_en_method"] != "official":
+            assert row["title_en"] and row["title_en_method"] in (MACHINE, PROVIDER), row["source_id"]
+            if row["title_en_method"] == MACHINE:
+                assert row["title_en_model"] == f"argos:translate-{row['title_effective_lang']}_en-tiny-1.0@1.0"
+    assert any(r["title_en_method"] == MACHINE for r in rows.values())
+    run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(SUSA), env=argos_env)
+    db = sqlite_utils.Database(db_path)
+    runs = list(db["crawl_runs"].rows_where("source = 'susanavet_se'", order_by="id"))
+    first, second = (json.loads(r["counters"]) for r in runs)
+    assert first["translate/model_calls"] > 0
+    assert second.get("translate/model_calls", 0) == 0 and second["translate/cache_hits"] > 0
+
+
+def test_pending_rows_are_filled_by_translate_after_installing_a_model(db_path, argos_env, tiny_packages):
+    run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(SUSA), env=argos_env)
+    pending = [r for r in _rows(db_path).values() if r["title_en_method"] == PENDING]
+    assert pending
+    refused = run_cli("--db", db_path, "translate", env=argos_env, check=False)
+    assert refused.returncode != 0 and "models install" in refused.stderr
+    run_cli("models", "install", "--from-file", str(tiny_packages["sv"]), env=argos_env)
+    listed = run_cli("models", "list", env=argos_env).stdout
+    assert "sv->en" in listed and "translate-sv_en-tiny-1.0@1.0" in listed
+    done = run_cli("--db", db_path, "translate", env=argos_env)
+    assert "Translated" in done.stdout
+    rows = _rows(db_path)
+    for row in pending:
+        after = rows[row["source_id"]]
+        assert after["title_en_method"] == MACHINE and after["title_en"] and after["title_en_model"].endswith("@1.0")
+    assert "Nothing to translate" in run_cli("--db", db_path, "translate", env=argos_env).stdout
+
+
+def test_model_install_errors_say_what_to_do(tmp_path, monkeypatch):
+    bogus = tmp_path / "not-a-model.argosmodel"
+    bogus.write_text("plain text", "utf-8")
+    with pytest.raises(ModelError, match="not an Argos model"):
+        install_from_file(bogus)
+    with pytest.raises(ModelError, match="does not exist"):
+        install_from_file(tmp_path / "missing.argosmodel")
+    import argostranslate.package as package
+
+    def offline():
+        raise OSError("Temporary failure in name resolution")
+
+    monkeypatch.setattr(package, "update_package_index", offline)
+    from translate.argos import install_from_index
+
+    with pytest.raises(ModelError, match="--from-file"):
+        install_from_index("sv")
+    assert installed_models() == []

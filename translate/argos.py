@@ -1,0 +1,138 @@
+"""The argostranslate backend.
+
+Models are Argos packages: installed from the Argos package index where there is internet, or
+from a local ``.argosmodel`` file. ``argostranslate.translate`` loads torch, stanza and spaCy
+(seconds, hundreds of MB), so it is imported only when a text is really translated; listing
+installed models reads only the package folders.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from translate.base import TARGET, Translator
+
+
+class ModelError(RuntimeError):
+    """A model could not be found, fetched or installed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    source: str
+    target: str
+    name: str
+    version: str
+    path: Path
+
+    @property
+    def model_id(self) -> str:
+        return f"argos:{self.name}@{self.version}"
+
+
+def configure(device: str | None = None) -> None:
+    """Argos reads its settings at import: set them first. Device: cpu (default) or cuda."""
+    device = device or os.environ.get("AGGREGATOR_TRANSLATE_DEVICE")
+    if device:
+        os.environ["ARGOS_DEVICE_TYPE"] = device
+
+
+def installed_models() -> list[InstalledModel]:
+    configure()
+    import argostranslate.package as package
+
+    out = []
+    for pkg in package.get_installed_packages():
+        if getattr(pkg, "type", "translate") != "translate":
+            continue
+        out.append(InstalledModel(pkg.from_code, pkg.to_code, Path(pkg.package_path).name, str(pkg.package_version), Path(pkg.package_path)))
+    return out
+
+
+def install_from_file(path: str | Path) -> InstalledModel:
+    configure()
+    import argostranslate.package as package
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path} does not exist: download the .argosmodel file first")
+    try:
+        package.install_from_path(path)
+    except Exception as exc:  # argostranslate raises bare Exception for a bad archive
+        raise ModelError(f"{path} is not an Argos model package ({exc})") from exc
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        folder = archive.namelist()[0].split("/")[0]
+    for model in installed_models():
+        if model.path.name == folder:
+            return model
+    raise ModelError(f"{path} was unpacked but Argos does not list it as installed")
+
+
+def install_from_index(source: str, target: str = TARGET) -> InstalledModel:
+    """Download and install the pair's package from the Argos package index (needs internet)."""
+    configure()
+    import argostranslate.package as package
+
+    try:
+        package.update_package_index()
+        available = package.get_available_packages()
+    except Exception as exc:
+        raise ModelError(
+            f"cannot reach the Argos package index ({exc.__class__.__name__}: {exc}). Offline? Download "
+            f"translate-{source}_{target}-*.argosmodel on a machine with internet and run "
+            f"`aggregator models install --from-file PATH`."
+        ) from exc
+    matches = [p for p in available if p.from_code == source and p.to_code == target]
+    if not matches:
+        raise ModelError(f"the Argos package index has no {source}->{target} model")
+    try:
+        matches[0].install()
+    except Exception as exc:
+        raise ModelError(f"downloading the {source}->{target} model failed: {exc}") from exc
+    return next(m for m in installed_models() if m.source == source and m.target == target)
+
+
+class ArgosTranslator(Translator):
+    def __init__(self, device: str | None = None) -> None:
+        configure(device)
+        self._models = {(m.source, m.target): m for m in installed_models()}
+        self._translations: dict[tuple[str, str], object] = {}
+        self._lock = threading.Lock()
+        self.calls = 0  # texts sent to a model: the figure a cache makes zero on re-runs
+
+    def refresh(self) -> None:
+        self._models = {(m.source, m.target): m for m in installed_models()}
+        self._translations.clear()
+
+    def model_id(self, source: str, target: str = TARGET) -> str | None:
+        model = self._models.get((source, target))
+        return model.model_id if model else None
+
+    def _translation(self, source: str, target: str):
+        key = (source, target)
+        if key not in self._translations:
+            import argostranslate.translate as argos
+
+            argos.get_installed_languages.cache_clear()
+            languages = {lang.code: lang for lang in argos.get_installed_languages()}
+            if source not in languages or target not in languages:
+                raise ModelError(f"no installed Argos model translates {source}->{target}")
+            translation = languages[source].get_translation(languages[target])
+            if translation is None:
+                raise ModelError(f"no installed Argos model translates {source}->{target}")
+            self._translations[key] = translation
+        return self._translations[key]
+
+    def translate(self, texts: list[str], source: str, target: str = TARGET) -> list[str]:
+        with self._lock:  # one CTranslate2 translator per pair; it batches sentences itself
+            translation = self._translation(source, target)
+            out = []
+            for text in texts:
+                self.calls += 1
+                out.append(translation.translate(text).strip())
+            return out

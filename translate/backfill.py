@@ -1,0 +1,82 @@
+"""Fills in English for stored listings without crawling again: every "pending" field, and every
+machine translation made by another model version than the one installed now."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterator
+
+import sqlite_utils
+
+from translate.base import MACHINE, PENDING
+from translate.english import English, EnglishService
+
+FIELDS = ("title", "description")
+JSON_COLUMNS = ("title_i18n", "description_i18n", "text_languages", "extras", "copied_variants")
+
+
+def _candidates(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    yield from db.query(
+        "select * from courses where removed_at is null and ("
+        "title_en_method = 'pending' or description_en_method = 'pending' "
+        "or title_en_method = 'machine' or description_en_method = 'machine')"
+    )
+
+
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    fields = dict(row)
+    for column in JSON_COLUMNS:
+        value = fields.get(column)
+        fields[column] = json.loads(value) if isinstance(value, str) and value else ({} if column != "copied_variants" else [])
+    return fields
+
+
+def work(db: sqlite_utils.Database, service: EnglishService) -> list[tuple[str, str, str]]:
+    """(course id, field, source language) of every field to translate now."""
+    todo = []
+    for row in _candidates(db):
+        fields = _fields(row)
+        for field in FIELDS:
+            method = row.get(f"{field}_en_method")
+            if method not in (PENDING, MACHINE):
+                continue
+            decision = service.decide(field, fields)
+            if isinstance(decision, English):
+                continue  # still no model for this language (or no longer needs one)
+            if method == MACHINE and row.get(f"{field}_en_model") == service.model_for(decision):
+                continue  # translated by the model installed now
+            todo.append((row["id"], field, decision))
+    return todo
+
+
+def backfill(
+    db: sqlite_utils.Database,
+    service: EnglishService,
+    batch_size: int = 64,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, int]:
+    todo = work(db, service)
+    counts = {"fields": len(todo), "translated": 0}
+    texts = {}
+    for course_id, field, _ in todo:
+        texts[(course_id, field)] = db.execute(f"select [{field}] from courses where id = ?", [course_id]).fetchone()[0]
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start : start + batch_size]
+        by_language: dict[str, list[tuple[str, str]]] = {}
+        for course_id, field, lang in batch:
+            by_language.setdefault(lang, []).append((course_id, field))
+        updates = []
+        for lang, keys in by_language.items():
+            translated, model = service.translate([texts[k] for k in keys], lang)
+            for course_id, field in keys:
+                updates.append((course_id, field, translated[texts[(course_id, field)]], model))
+        with db.atomic():
+            for course_id, field, text, model in updates:
+                db.execute(
+                    f"update courses set [{field}_en] = ?, [{field}_en_method] = ?, [{field}_en_model] = ? where id = ?",
+                    [text, MACHINE, model, course_id],
+                )
+        counts["translated"] += len(updates)
+        if progress:
+            progress(len(batch))
+    return counts
