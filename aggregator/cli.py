@@ -72,7 +72,17 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     unknown = [s for s in spiders if s not in available]
     if unknown:
         raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(available)}")
-    open_db(db_path).close()  # create and migrate once, before parallel writers exist
+    from aggregator.nightly import close_stale_runs, lock_for
+    from filelock import Timeout
+
+    lock = lock_for(db_path)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise click.ClickException(f"a nightly job or another crawl is writing {db_path} (lock {lock.lock_file}); try again when it ends")
+    db = open_db(db_path)  # create and migrate once, before the spiders' processes write
+    close_stale_runs(db)
+    db.close()
     server = ReplayServer(replay).start() if replay else None
     try:
         if server:
@@ -89,6 +99,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     finally:
         if server:
             server.stop()
+        lock.release()
     if failed:
         raise click.ClickException(f"crawl failed for {', '.join(failed)}; see the log above")
 
@@ -120,6 +131,69 @@ def coverage(ctx, sub_db) -> None:
 
     db = open_db(_db(ctx, sub_db))
     click.echo(format_table(measure(db)))
+
+
+@main.command()
+@_db_option
+@click.option("--only", "only", multiple=True, metavar="SPIDER", help="Crawl only this spider (repeatable); default every spider.")
+@click.option("--replay", type=click.Path(file_okay=False, exists=True), help="Serve recorded responses from this folder on 127.0.0.1 and point every spider at it.")
+@click.option("--timeout", type=float, default=4 * 3600, show_default=True, help="Seconds each spider may crawl before it is stopped.")
+@click.option("--export-dir", default="exports", show_default=True, help="Where the full exports go.")
+@click.option("--no-export", is_flag=True, help="Skip the exports.")
+@click.option("--log-dir", default=None, help="Where the spiders' logs go (default: logs/ beside the database).")
+@click.pass_context
+def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir) -> None:
+    """The nightly job: crawl every source, fill in English, export, report per source.
+
+    Exit code 0 only when every source finished cleanly; otherwise 1, naming each source and why.
+    Exit code 3 when another nightly job holds the database's lock.
+    """
+    from aggregator.crawl import spider_names
+    from aggregator.nightly import JobLocked, run_nightly
+    from aggregator.replay import ReplayServer
+
+    db_path = _db(ctx, sub_db)
+    unknown = [s for s in only if s not in spider_names()]
+    if unknown:
+        raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(spider_names())}")
+    server = ReplayServer(replay).start() if replay else None
+    try:
+        if server:
+            click.echo(f"Replaying {replay} on {server.base_url}")
+        report = run_nightly(
+            db_path, list(only) or None, server.base_url if server else None, timeout,
+            None if no_export else export_dir, log_dir, echo=lambda m: click.echo(m, err=True),
+        )
+    except JobLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(3)
+    finally:
+        if server:
+            server.stop()
+    click.echo(report.table())
+    if report.exported is not None:
+        click.echo(f"Exported to {report.export_dir}/: " + ", ".join(f"{t} {n}" for t, n in report.exported.items()))
+    if report.pending:
+        click.echo(f"English pending for {report.pending} listings (no model for their language).")
+    click.echo(f"Took {report.seconds:.0f}s.")
+    if not report.ok:
+        click.echo("FAILED: " + "; ".join(report.problems()), err=True)
+        sys.exit(1)
+
+
+@main.command("export")
+@_db_option
+@click.option("--out", "out", default="exports", show_default=True, help="Folder for the export files (replaced as a whole).")
+@click.pass_context
+def export_command(ctx, sub_db, out) -> None:
+    """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
+    from aggregator.export import export
+
+    db_path = _db(ctx, sub_db)
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path} does not exist yet: run `aggregator nightly` or `aggregator crawl` first")
+    counts = export(db_path, out)
+    click.echo(f"Exported to {out}/: " + ", ".join(f"{t} {n} rows" for t, n in counts.items()))
 
 
 @main.command("translate")
@@ -206,6 +280,19 @@ def detect(declared) -> None:
         else:
             detection = d.detect(text)
             click.echo(f"{detection.language}\t{detection.confidence:.4f}")
+
+
+@main.command("samples")
+@click.argument("samples_dir", type=click.Path(file_okay=False, exists=True))
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def samples_command(samples_dir, out_dir) -> None:
+    """Lay out the recorded source responses in SAMPLES_DIR (e.g. ../shared/samples) as a replay
+    folder OUT_DIR, for `nightly --replay OUT_DIR` demos and benchmarks."""
+    from aggregator.sample_replay import build_all_replays
+
+    laid_out = build_all_replays(samples_dir, out_dir)
+    click.echo(f"Replay folder {out_dir}: Opintopolku {len(laid_out['opintopolku']['toteutus'])} implementations, "
+               f"{len(laid_out['opintopolku']['koulutus'])} programmes; Skolverket " + ", ".join(f"{k} {v}" for k, v in laid_out["skolverket"].items()))
 
 
 @main.command()

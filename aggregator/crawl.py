@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
@@ -71,19 +71,38 @@ def run_spider(
     settings: Iterable[str] = (),
     timeout: float | None = None,
     log_file: str | None = None,
+    on_tick: Callable[[float], None] | None = None,
+    grace: float = 60.0,
 ) -> CrawlResult:
-    """Crawl one spider in a child process; its log goes to ``log_file`` or this stderr."""
+    """Crawl one spider in a child process; its log goes to ``log_file`` or this stderr.
+
+    With a timeout, Scrapy is asked to close by itself at that time (CLOSESPIDER_TIMEOUT: the
+    run then ends as "closespider_timeout" and marks nothing removed); a child still running
+    ``grace`` seconds later is terminated, then killed. ``on_tick`` is called every few seconds
+    with the elapsed time, for progress displays.
+    """
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, "AGGREGATOR_DB": db_path}
-    command = crawl_command(spider, db_path, base_url, arguments, settings)
+    extra = [f"CLOSESPIDER_TIMEOUT={int(timeout)}"] if timeout else []
+    command = crawl_command(spider, db_path, base_url, arguments, [*settings, *extra])
     started = time.monotonic()
     log = open(log_file, "ab") if log_file else None
+    timed_out = False
     try:
-        process = subprocess.run(
-            command, env=env, stdout=log or None, stderr=subprocess.STDOUT if log else None, timeout=timeout
-        )
-        return CrawlResult(spider, process.returncode, time.monotonic() - started)
-    except subprocess.TimeoutExpired:
-        return CrawlResult(spider, -1, time.monotonic() - started, timed_out=True)
+        process = subprocess.Popen(command, env=env, stdout=log or None, stderr=subprocess.STDOUT if log else None)
+        while True:
+            try:
+                process.wait(timeout=2.0)
+                break
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - started
+                if on_tick:
+                    on_tick(elapsed)
+                if timeout and elapsed > timeout + grace and not timed_out:
+                    timed_out = True
+                    process.terminate()  # Scrapy shuts down cleanly on SIGTERM
+                elif timed_out and elapsed > timeout + 2 * grace:
+                    process.kill()
+        return CrawlResult(spider, process.returncode, time.monotonic() - started, timed_out=timed_out)
     finally:
         if log:
             log.close()

@@ -287,11 +287,27 @@ def _m0004_run_counters(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("counters", str)
 
 
+def _m0005_source_health(db: sqlite_utils.Database) -> None:
+    db.create_view(
+        "source_health",
+        """
+        select s.name as source, s.country, s.last_successful_crawl,
+               round((julianday('now') - julianday(s.last_successful_crawl)) * 24, 1) as hours_since_success,
+               r.status as last_status, r.finished_at as last_finished, r.note as last_note,
+               (select count(*) from courses c where c.source = s.name and c.removed_at is null) as listings,
+               (select count(*) from courses c where c.source = s.name and c.removed_at is not null) as removed_listings,
+               (select min(c.last_seen) from courses c where c.source = s.name and c.removed_at is null) as oldest_last_seen
+        from sources s left join crawl_runs r on r.id = s.last_run_id
+        """,
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
     ("0003_language_columns", _m0003_languages),
     ("0004_crawl_run_counters", _m0004_run_counters),
+    ("0005_source_health_view", _m0005_source_health),
 ]
 
 

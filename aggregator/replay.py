@@ -6,8 +6,9 @@ Folder layout:
   content type from its extension or first byte (JSON ``{``/``[``, XML ``<``);
 - ``DIR/manifest.json`` (optional) lists responses that need more than that, matched first:
   ``[{"path": "/x", "query": {"page": "2"}, "status": 500, "headers": {...},
-  "body_file": "rel/path" | "body": <str or JSON>}]``; ``query`` matches when every given
-  parameter has that value, so one entry can answer a whole family of requests.
+  "body_file": "rel/path" | "body": <str or JSON>, "delay": seconds}]``; ``query`` matches when
+  every given parameter has that value, so one entry can answer a whole family of requests;
+  ``path`` ending in ``*`` matches every path with that prefix (e.g. a 500 for a whole API).
 
 Every request is logged (``server.requests``) so tests can assert on paths and headers.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -75,7 +77,10 @@ class ReplayServer:
         path = unquote(parts.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         for entry in self.manifest:
-            if entry.get("path") != path:
+            wanted_path = entry.get("path", "")
+            if wanted_path.endswith("*") and path.startswith(wanted_path[:-1]):
+                pass
+            elif wanted_path != path:
                 continue
             wanted = {k: str(v) for k, v in (entry.get("query") or {}).items()}
             if any(query.get(k) != v for k, v in wanted.items()):
@@ -88,6 +93,8 @@ class ReplayServer:
                 body = (raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)).encode("utf-8")
                 file = Path(path)
             headers = {"Content-Type": _content_type(file, body), **entry.get("headers", {})}
+            if entry.get("delay"):
+                time.sleep(float(entry["delay"]))
             return int(entry.get("status", 200)), headers, body
         candidate = (self.root / path.lstrip("/")).resolve()
         if candidate.is_file() and self.root in candidate.parents:

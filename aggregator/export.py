@@ -1,0 +1,109 @@
+"""Full exports of every public table as CSV (UTF-8, header), JSON Lines and Parquet, with a
+``datapackage.json`` describing columns, licences and sources, so researchers are not limited by
+Datasette's CSV size cap. Files are written to a temporary folder and moved into place at the
+end, so a failed export never leaves a half-written set behind."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import sqlite_utils
+
+from aggregator.publish import metadata_for
+
+PUBLIC_TABLES = ("courses", "providers", "sources", "crawl_runs", "course_changes", "translations")
+CHUNK = 5000
+_ARROW = {"INTEGER": pa.int64(), "REAL": pa.float64(), "FLOAT": pa.float64(), "TEXT": pa.string()}
+_FRICTIONLESS = {"INTEGER": "integer", "REAL": "number", "FLOAT": "number", "TEXT": "string"}
+
+
+def _columns(db: sqlite_utils.Database, table: str) -> list[tuple[str, str]]:
+    return [(c.name, (c.type or "TEXT").upper()) for c in db[table].columns]
+
+
+def _export_table(db: sqlite_utils.Database, table: str, folder: Path) -> int:
+    columns = _columns(db, table)
+    names = [n for n, _ in columns]
+    schema = pa.schema([(n, _ARROW.get(t, pa.string())) for n, t in columns])
+    rows = 0
+    cursor = db.execute(f"select {', '.join(f'[{n}]' for n in names)} from [{table}] order by rowid")
+    with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file, \
+            open(folder / f"{table}.jsonl", "w", encoding="utf-8") as jsonl_file, \
+            pq.ParquetWriter(folder / f"{table}.parquet", schema, compression="zstd") as parquet:
+        writer = csv.writer(csv_file)
+        writer.writerow(names)
+        while True:
+            chunk = cursor.fetchmany(CHUNK)
+            if not chunk:
+                break
+            writer.writerows(chunk)
+            jsonl_file.writelines(json.dumps(dict(zip(names, row)), ensure_ascii=False) + "\n" for row in chunk)
+            parquet.write_table(pa.Table.from_arrays([pa.array([r[i] for r in chunk], type=schema.field(i).type) for i in range(len(names))], schema=schema))
+            rows += len(chunk)
+    return rows
+
+
+def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]) -> dict[str, Any]:
+    metadata = metadata_for(db_path)
+    tables = next(iter(metadata.get("databases", {}).values()), {}).get("tables", {})
+    sources = [
+        {"title": s["title"], "path": s["url"], "licence": s["licence"], "licence_url": s["licence_url"], "spider": s["name"]}
+        for s in db["sources"].rows
+    ]
+    resources = []
+    for table, rows in counts.items():
+        described = tables.get(table, {})
+        fields = [
+            {"name": n, "type": _FRICTIONLESS.get(t, "string"), "description": (described.get("columns") or {}).get(n, "")}
+            for n, t in _columns(db, table)
+        ]
+        for fmt in ("csv", "jsonl", "parquet"):
+            resources.append({
+                "name": f"{table}-{fmt}", "path": f"{table}.{fmt}", "format": fmt, "title": described.get("title", table),
+                "description": described.get("description", ""), "rows": rows, "schema": {"fields": fields},
+                **({"mediatype": "text/csv", "encoding": "utf-8"} if fmt == "csv" else {}),
+            })
+    return {
+        "profile": "data-package",
+        "name": "nordic-course-aggregator",
+        "title": metadata.get("title"),
+        "description": "Courses and programmes in Sweden and Finland, from the national open registers, with English for every listing. Columns ending in _en_method say where each English text came from (machine = machine-translated).",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "licenses": [{"name": s["licence"], "path": s["licence_url"], "title": f"{s['title']}: {s['licence']}"} for s in sources if s.get("licence")],
+        "sources": sources,
+        "resources": resources,
+    }
+
+
+def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
+    """Write every public table into out_dir; returns rows per table."""
+    db = sqlite_utils.Database(db_path)
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
+    staging.chmod(0o755)  # published files: readable by the web server, not only by this user
+    try:
+        counts = {t: _export_table(db, t, staging) for t in PUBLIC_TABLES if t in db.table_names()}
+        (staging / "datapackage.json").write_text(json.dumps(_datapackage(db, db_path, counts), ensure_ascii=False, indent=2), "utf-8")
+        if out_dir.exists():
+            previous = out_dir.with_name(out_dir.name + ".previous")
+            shutil.rmtree(previous, ignore_errors=True)
+            out_dir.rename(previous)
+            staging.rename(out_dir)
+            shutil.rmtree(previous, ignore_errors=True)
+        else:
+            staging.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        db.close()
+    return counts

@@ -1,0 +1,197 @@
+"""The nightly job: crawl every source (each in its own process, with a time limit), fill in
+English, export, and report per source. Two jobs never run at once on one database (a lock file
+beside it). A source that fails, yields nothing, drops below the plausible share of its last
+successful run or shows a jump in errors is reported and makes the job fail."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from filelock import FileLock, Timeout
+
+from aggregator.crawl import replay_base_url, run_spider, spider_names
+from aggregator.db import now_iso, open_db
+
+DEFAULT_TIMEOUT = 4 * 3600
+
+
+class JobLocked(RuntimeError):
+    pass
+
+
+@dataclass
+class SourceResult:
+    spider: str
+    status: str
+    seconds: float
+    run_id: int | None = None
+    items: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    errors: int = 0
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "finished"
+
+
+@dataclass
+class NightlyReport:
+    sources: list[SourceResult] = field(default_factory=list)
+    translated: int | None = None
+    pending: int = 0
+    exported: dict[str, int] | None = None
+    export_dir: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.sources)
+
+    def problems(self) -> list[str]:
+        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources if not s.ok]
+
+    def table(self) -> str:
+        headers = ["source", "items", "new", "changed", "removed", "errors", "duration", "status"]
+        rows = [[s.spider, str(s.items), str(s.new), str(s.changed), str(s.removed), str(s.errors), f"{s.seconds:.0f}s", s.status] for s in self.sources]
+        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+        line = lambda cells: "  ".join(c.rjust(w) if 0 < i < 7 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+        return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def lock_for(db_path: str) -> FileLock:
+    return FileLock(f"{db_path}.nightly.lock", timeout=0)
+
+
+def close_stale_runs(db, note: str = "the crawl process ended without closing its run (killed or crashed); nothing marked removed") -> int:
+    """Runs left "running" by a killed process: failed. Only called while holding the lock."""
+    cursor = db.execute(
+        "update crawl_runs set status = 'failed', finished_at = ?, note = ? where status = 'running'", [now_iso(), note]
+    )
+    db.conn.commit()
+    return cursor.rowcount
+
+
+def _result(db, spider: str, first_run_id: int, seconds: float, returncode: int, timed_out: bool) -> SourceResult:
+    rows = list(db.query("select * from crawl_runs where source = ? and id > ? order by id desc limit 1", [spider, first_run_id]))
+    if not rows:
+        return SourceResult(spider, "failed", seconds, note=f"the spider exited with code {returncode} before it started a run; see its log")
+    run = rows[0]
+    if run["status"] == "running":
+        close_stale_runs(db, "timed out and was killed; nothing marked removed" if timed_out else f"the crawl process died (exit {returncode}); nothing marked removed")
+        run = db["crawl_runs"].get(run["id"])
+    status = run["status"]
+    note = run["note"] or ""
+    if timed_out and status == "finished":
+        status, note = "failed", "timed out"
+    if returncode not in (0, None) and status == "finished":
+        status, note = "failed", f"the crawl process exited with code {returncode}"
+    return SourceResult(
+        spider, status, seconds, run["id"], run["items"] or 0, run["new"] or 0, run["changed"] or 0,
+        run["removed"] or 0, run["errors"] or 0, note,
+    )
+
+
+def run_nightly(
+    db_path: str,
+    only: list[str] | None = None,
+    replay_url: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    export_dir: str | None = "exports",
+    log_dir: str | None = None,
+    echo: Callable[[str], None] = print,
+    translate: bool = True,
+) -> NightlyReport:
+    lock = lock_for(db_path)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise JobLocked(f"another nightly job is running on {db_path} (lock {lock.lock_file}); not starting a second one") from exc
+    started = time.monotonic()
+    report = NightlyReport()
+    try:
+        db = open_db(db_path)
+        stale = close_stale_runs(db)
+        if stale:
+            echo(f"Closed {stale} crawl run(s) left open by an interrupted job.")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        logs = Path(log_dir or Path(db_path).resolve().parent / "logs") / f"nightly-{stamp}"
+        logs.mkdir(parents=True, exist_ok=True)
+        spiders = only or spider_names()
+        for position, spider in enumerate(spiders, 1):
+            first = db.execute("select coalesce(max(id), 0) from crawl_runs").fetchone()[0]
+            echo(f"[{position}/{len(spiders)}] {spider}: crawling (log: {logs / (spider + '.log')})")
+
+            def tick(elapsed: float, spider=spider, first=first) -> None:
+                row = db.execute(
+                    "select count(*) from courses where last_run_id = (select max(id) from crawl_runs where source = ? and id > ?)",
+                    [spider, first],
+                ).fetchone()
+                echo(f"    {spider}: {row[0]} listings stored, {elapsed / 60:.1f} min")
+
+            result = run_spider(
+                spider, db_path, replay_base_url(spider, replay_url) if replay_url else None,
+                timeout=timeout, log_file=str(logs / f"{spider}.log"), on_tick=_every(30, tick),
+            )
+            source = _result(db, spider, first, result.seconds, result.returncode, result.timed_out)
+            report.sources.append(source)
+            echo(f"    {spider}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, {source.removed} removed), {source.errors} errors, {source.seconds:.0f}s")
+        if translate:
+            report.translated, report.pending = _backfill(db, echo)
+        if export_dir:
+            from aggregator.export import export
+
+            echo(f"Exporting every public table to {export_dir}/ (CSV, JSON Lines, Parquet)")
+            report.exported = export(db_path, export_dir)
+            report.export_dir = str(export_dir)
+        db.close()
+    finally:
+        lock.release()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _every(seconds: float, callback: Callable[[float], None]) -> Callable[[float], None]:
+    last = [0.0]
+
+    def tick(elapsed: float) -> None:
+        if elapsed - last[0] >= seconds:
+            last[0] = elapsed
+            callback(elapsed)
+
+    return tick
+
+
+def _backfill(db, echo: Callable[[str], None]) -> tuple[int | None, int]:
+    pending = db.execute(
+        "select count(*) from courses where removed_at is null and (title_en_method = 'pending' or description_en_method = 'pending')"
+    ).fetchone()[0]
+    from translate.argos import installed_models
+
+    if not installed_models():
+        if pending:
+            echo(f"Translation: no model installed; {pending} listings keep pending English (`aggregator models install`).")
+        return None, pending
+    from translate.argos import ArgosTranslator
+    from translate.backfill import backfill
+    from translate.cache import TranslationCache
+    from translate.english import EnglishService
+
+    service = EnglishService(ArgosTranslator(), TranslationCache(db))
+    counts = backfill(db, service)
+    echo(f"Translation backfill: {counts['translated']} fields translated ({service.translator.calls} model calls).")
+    left = db.execute(
+        "select count(*) from courses where removed_at is null and (title_en_method = 'pending' or description_en_method = 'pending')"
+    ).fetchone()[0]
+    return counts["translated"], left
+
+
+def summary_json(report: NightlyReport) -> str:
+    return json.dumps({"ok": report.ok, "sources": [s.__dict__ for s in report.sources], "exported": report.exported}, indent=2)
