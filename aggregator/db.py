@@ -490,39 +490,20 @@ class CourseStore:
         self.db["providers"].upsert_all(list(providers.values()), pk="id")
 
     def _touch(self, ids: list[str], stamp: str) -> None:
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            cursor = self.db.execute(
-                f"update courses set last_seen = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
-                " and removed_at is null",
-                [stamp, self.run_id, *chunk],
-            )
-            self.counts["unchanged"] += cursor.rowcount
+        self.counts["unchanged"] += self._update_current(ids, "last_seen", stamp)
 
     def _mark_removed(self, ids: list[str], stamp: str) -> None:
+        self.counts["removed"] += self._update_current(ids, "removed_at", stamp)
+
+    def _update_current(self, ids: list[str], column: str, stamp: str) -> int:
+        """Set ``column`` (and this run) on the listed courses not already removed; returns how many."""
+        changed = 0
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             cursor = self.db.execute(
-                f"update courses set removed_at = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
+                f"update courses set [{column}] = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
                 " and removed_at is null",
                 [stamp, self.run_id, *chunk],
             )
-            self.counts["removed"] += cursor.rowcount
-
-
-def last_successful_crawl(path: str | None, source: str) -> str | None:
-    """Date (YYYY-MM-DD) of the source's last clean crawl, one day early, for updatedSince
-    filters that take local dates; None when there is none."""
-    path = resolve_db_path(path)
-    if not Path(path).exists():
-        return None
-    db = open_db(path)
-    try:
-        row = db.execute("select last_successful_crawl from sources where name = ?", [source]).fetchone()
-    finally:
-        db.close()
-    if not row or not row[0]:
-        return None
-    from datetime import timedelta
-
-    return (datetime.fromisoformat(row[0]) - timedelta(days=1)).date().isoformat()
+            changed += cursor.rowcount
+        return changed

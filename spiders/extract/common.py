@@ -66,3 +66,20 @@ def iso_date(value: str | None) -> str | None:
 def term_of(day: str) -> str:
     """'2026-08-31' -> '2026-autumn'; January to June is the spring term."""
     return f"{day[:4]}-{'spring' if int(day[5:7]) < 7 else 'autumn'}"
+
+
+def text_fields(titles: dict[str, str], descriptions: dict[str, str], order: list[str]) -> dict[str, object]:
+    """The Course's text fields from every language variant of title and description: the
+    primary language is the first of ``order`` with a title; the description is in the same
+    language when there is one; variants repeating the primary text are flagged as copies."""
+    primary = first_present(titles, order)
+    description_lang = primary if descriptions.get(primary or "") else first_present(descriptions, order)
+    return {
+        "title": titles.get(primary) if primary else None,
+        "title_lang": primary,
+        "title_i18n": titles,
+        "description": descriptions.get(description_lang) if description_lang else None,
+        "description_lang": description_lang,
+        "description_i18n": descriptions,
+        "copied_variants": copied_variants("title", titles, primary) + copied_variants("description", descriptions, description_lang),
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import copied_variants, first_present, iso_date, local_to_iso, term_of
+from spiders.extract.common import first_present, iso_date, local_to_iso, term_of, text_fields
 from spiders.items import Course
 
 PUBLIC_PAGE = "https://opintopolku.fi/konfo/fi/toteutus/{oid}"
@@ -223,11 +223,8 @@ def toteutus_to_course(
     title_texts = texts(toteutus.get("nimi")) or texts(koulutus.get("nimi"))
     description_texts = texts(md.get("kuvaus")) or texts(koulutus_md.get("kuvaus"))
     declared = [l for l in (toteutus.get("kielivalinta") or []) if isinstance(l, str)]
-    order = declared + [l for l in LANGS if l not in declared]
-    primary = first_present(title_texts, order)
-    description_lang = primary if description_texts.get(primary or "") else first_present(
-        description_texts, order
-    )
+    text = text_fields(title_texts, description_texts, declared + [l for l in LANGS if l not in declared])
+    primary = text["title_lang"]
 
     organisation = toteutus.get("organisaatio") or koulutus.get("organisaatio") or {}
     units = [u for u in toteutus.get("tarjoajat") or [] if isinstance(u, dict)]
@@ -291,14 +288,7 @@ def toteutus_to_course(
         url=PUBLIC_PAGE.format(oid=oid),
         source_modified_at=local_to_iso(toteutus.get("modified"), ZONE),
         removed=toteutus.get("tila") not in (None, "julkaistu"),
-        title=title_texts.get(primary) if primary else None,
-        title_lang=primary,
-        title_i18n=title_texts,
-        description=description_texts.get(description_lang) if description_lang else None,
-        description_lang=description_lang,
-        description_i18n=description_texts,
-        copied_variants=copied_variants("title", title_texts, primary)
-        + copied_variants("description", description_texts, description_lang),
+        **text,
         provider_name=pick(organisation.get("nimi"), name_order),
         provider_id=organisation.get("oid"),
         institution_name=pick(units[0].get("nimi"), name_order) if units else None,

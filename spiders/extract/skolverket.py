@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import copied_variants, first_present, iso_date, local_to_iso, term_of
+from spiders.extract.common import iso_date, local_to_iso, term_of, text_fields
 from spiders.items import Course
 
 ZONE = "Europe/Stockholm"
@@ -113,10 +113,6 @@ def _code(value: Any) -> str | None:
     return value.get("code") if isinstance(value, dict) and value.get("code") not in (None, "") else None
 
 
-def _primary(texts: dict[str, str]) -> str | None:
-    return first_present(texts, ["sv", "en"])
-
-
 def _extension(content: dict[str, Any], kind: str) -> dict[str, Any]:
     for ext in content.get("extensions") or []:
         if isinstance(ext, dict) and ext.get("type") == kind:
@@ -144,8 +140,7 @@ def susanavet_event_to_course(
 
     titles = lang_strings(content.get("title")) or lang_strings(info.get("title"))
     descriptions = lang_strings(content.get("description")) or lang_strings(info.get("description"))
-    primary = _primary(titles)
-    description_lang = primary if primary in descriptions else _primary(descriptions)
+    text = text_fields(titles, descriptions, ["sv", "en"])
 
     provider_ids = [p for p in content.get("providers") or [] if isinstance(p, str)]
     provider = next((providers[p.lower()] for p in provider_ids if p.lower() in providers), {})
@@ -223,13 +218,7 @@ def susanavet_event_to_course(
         source_url=source_url,
         url=url,
         source_modified_at=local_to_iso(content.get("lastEdited"), ZONE),
-        title=titles.get(primary) if primary else None,
-        title_lang=primary,
-        title_i18n=titles,
-        description=descriptions.get(description_lang) if description_lang else None,
-        description_lang=description_lang,
-        description_i18n=descriptions,
-        copied_variants=copied_variants("title", titles, primary) + copied_variants("description", descriptions, description_lang),
+        **text,
         provider_name=provider_names.get("sv") or next(iter(provider_names.values()), None),
         provider_id=provider_ids[0] if provider_ids else None,
         municipality_code=scb_code(location.get("areaCode")),
