@@ -46,11 +46,12 @@ CONTENT_FIELDS: tuple[str, ...] = tuple(
         "description_lang_confidence",
         "description_effective_lang",
         "text_languages",
+        "topics",
     }
 )
 # Fields the pipelines derive (not source facts): refreshed on every crawl, never a "change".
 DERIVED_FIELDS: tuple[str, ...] = tuple(
-    f for f in COURSE_FIELDS if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang")) or f == "text_languages"
+    f for f in COURSE_FIELDS if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang")) or f in ("text_languages", "topics")
 )
 JSON_FIELDS = {
     "title_i18n",
@@ -61,8 +62,9 @@ JSON_FIELDS = {
     "teaching_times",
     "extras",
     "text_languages",
+    "topics",
 }
-BOOL_FIELDS = {"rolling_admission", "cancelled"}
+BOOL_FIELDS = {"rolling_admission", "cancelled", "ects_estimated"}
 FACET_COLUMNS = (
     "source",
     "country",
@@ -302,12 +304,35 @@ def _m0005_source_health(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m0006_comparable(db: sqlite_utils.Database) -> None:
+    courses = db["courses"]
+    courses.add_column("eqf_method", str)
+    courses.add_column("nqf_level", int)
+    courses.add_column("ects_estimated", int)
+    courses.add_column("ects_method", str)
+    courses.add_column("region_code", str)
+    courses.add_column("nuts3", str)
+    courses.create_index(["nuts3"])
+
+
+def _m0007_topics(db: sqlite_utils.Database) -> None:
+    db["courses"].add_column("topics", str)
+    db["course_topics"].create(
+        {"course_id": str, "topic": str, "label": str, "matched_terms": str, "matched_fields": str},
+        pk=("course_id", "topic"),
+        foreign_keys=[("course_id", "courses", "id")],
+    )
+    db["course_topics"].create_index(["topic"])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
     ("0003_language_columns", _m0003_languages),
     ("0004_crawl_run_counters", _m0004_run_counters),
     ("0005_source_health_view", _m0005_source_health),
+    ("0006_comparable_fields", _m0006_comparable),
+    ("0007_topics", _m0007_topics),
 ]
 
 
@@ -370,6 +395,7 @@ def course_row(course: Course) -> dict[str, Any]:
     """The ``courses`` columns of one item (bookkeeping columns excluded)."""
     data = asdict(course)
     data.pop("removed")
+    data["topics"] = sorted(t["topic"] for t in data["topics"])
     row = {name: _encode(name, value) for name, value in data.items()}
     content = {name: row[name] for name in CONTENT_FIELDS}
     row["content_hash"] = hashlib.sha1(
@@ -396,6 +422,7 @@ class CourseStore:
         seen = [course_id(self.source, s) for s in seen_ids]
         with self.db.atomic():
             self._upsert(rows, stamp)
+            self._topics([c for c in courses if not c.removed])
             self._touch(seen, stamp)
             self._mark_removed(removed_ids, stamp)
 
@@ -488,6 +515,24 @@ class CourseStore:
             if key not in known:
                 provider["first_seen"] = stamp
         self.db["providers"].upsert_all(list(providers.values()), pk="id")
+
+    def _topics(self, courses: list[Course]) -> None:
+        """The topic tags of these listings, replacing what an earlier run tagged."""
+        if not courses or "course_topics" not in self.db.table_names():
+            return
+        from pipelines.topics import TOPICS
+
+        ids = [c.id for c in courses]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            self.db.execute(f"delete from course_topics where course_id in ({','.join('?' * len(chunk))})", chunk)
+        rows = [
+            {"course_id": c.id, "topic": t["topic"], "label": TOPICS[t["topic"]]["label"],
+             "matched_terms": json.dumps(t["terms"], ensure_ascii=False), "matched_fields": json.dumps(t["fields"])}
+            for c in courses for t in c.topics
+        ]
+        if rows:
+            self.db["course_topics"].insert_all(rows)
 
     def _touch(self, ids: list[str], stamp: str) -> None:
         self.counts["unchanged"] += self._update_current(ids, "last_seen", stamp)

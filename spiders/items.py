@@ -42,6 +42,8 @@ class Course:
     municipality_code: str | None = None  # SCB (SE, 4 digits) or Statistics Finland (FI, 3 digits)
     municipality: str | None = None
     region: str | None = None
+    region_code: str | None = None  # län / maakunta code
+    nuts3: str | None = None
     mode: str | None = None  # campus / distance / blended / online
 
     # --- what kind of education --------------------------------------------------------------
@@ -49,11 +51,15 @@ class Course:
     education_type_source: str | None = None  # the source's own code, kept verbatim
     eqf_level: int | None = None
     level_source: str | None = None
+    eqf_method: str | None = None  # "given" by the source, else how it was derived
+    nqf_level: int | None = None  # national level (SeQF / FiNQF)
 
     # --- size, pace, languages ---------------------------------------------------------------
     credits: float | None = None
     credit_unit: str | None = None
     ects: float | None = None
+    ects_estimated: bool | None = None
+    ects_method: str | None = None
     instruction_languages: list[str] = field(default_factory=list)  # ISO 639-1
     study_forms: list[str] = field(default_factory=list)
     teaching_times: list[str] = field(default_factory=list)
@@ -87,6 +93,8 @@ class Course:
     description_lang_confidence: float | None = None
     description_effective_lang: str | None = None
     text_languages: dict[str, Any] = field(default_factory=dict)
+    # topics pipeline: [{"topic": ..., "terms": [...], "fields": [...]}]
+    topics: list[dict[str, Any]] = field(default_factory=list)
     title_en: str | None = None
     title_en_method: str | None = None
     title_en_model: str | None = None

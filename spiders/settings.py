@@ -47,9 +47,11 @@ AGGREGATOR_STORE_BATCH = 500
 ITEM_PIPELINES = {
     "pipelines.provenance.ProvenancePipeline": 100,
     "pipelines.clean.CleanPipeline": 200,
+    "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.validate.ValidatePipeline": 400,
     "pipelines.language.LanguagePipeline": 500,
     "pipelines.translate.TranslatePipeline": 600,
+    "pipelines.topics.TopicsPipeline": 700,
     "pipelines.store.StorePipeline": 900,
 }
 

@@ -31,7 +31,9 @@ from twisted.python.failure import Failure
 from aggregator.replay import ReplayServer
 from pipelines.clean import CleanPipeline
 from pipelines.language import LanguagePipeline
+from pipelines.normalise import NormalisePipeline
 from pipelines.provenance import ProvenancePipeline
+from pipelines.topics import TopicsPipeline
 from pipelines.translate import TranslatePipeline
 from pipelines.validate import ValidatePipeline
 from spiders.items import Course, Seen
@@ -67,7 +69,7 @@ class OfflineRun:
         self.spider = cls.from_crawler(self.crawler, base_url=base_url, **(args or {}))
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
-        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, ValidatePipeline, LanguagePipeline, TranslatePipeline)]
+        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, NormalisePipeline, ValidatePipeline, LanguagePipeline, TranslatePipeline, TopicsPipeline)]
         self.items: list[Any] = []
         self.requested: list[Request] = []
 

@@ -257,6 +257,10 @@ def toteutus_to_course(
         "koulutustyyppi_path": toteutus.get("koulutustyyppiPath")
         or koulutus.get("koulutustyyppiPath"),
         "kielivalinta": declared,
+        "koulutus_codes": sorted(
+            {strip_version(k.get("koodiUri")) for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
+             if isinstance(k, dict) and strip_version(k.get("koodiUri"))}
+        ),
         "official_names": [
             texts(k.get("nimi")) for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
             if isinstance(k, dict) and texts(k.get("nimi"))

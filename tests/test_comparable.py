@@ -1,0 +1,114 @@
+"""Comparable across the border: education types, levels (given vs derived), ECTS with
+estimate flags, regions, topic tags with their evidence, and the planners' canned queries."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from pipelines.normalise import ects, education_type, level
+from pipelines.topics import tag_texts
+from spiders.items import Course
+from tests.conftest import FIXTURES, datasette_get, run_cli
+from tests.harness import OfflineRun
+
+FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
+SUSA = FIXTURES / "susanavet_se" / "six_school_forms" / "responses"
+PLANNED = FIXTURES / "plannededucations_se" / "municipality_filter" / "responses"
+
+
+def by_id(run):
+    return {c.source_id[-12:]: c for c in run.courses}
+
+
+def test_education_types_share_one_vocabulary_and_keep_the_source_code():
+    fi = by_id(OfflineRun("opintopolku_fi", FOUR).run())
+    se = by_id(OfflineRun("susanavet_se", SUSA).run())
+    assert {(c.education_type_source, c.education_type) for c in fi.values()} == {
+        ("amm", "vocational_qualification"), ("amk", "uas_programme"), ("yo", "university_programme"),
+        ("kk-opintojakso", "open_university")}
+    assert {(c.education_type_source, c.education_type) for c in se.values() if not c.removed} >= {
+        ("HS", "university_course"), ("YH", "higher_vocational"), ("VUXGY", "upper_secondary_adult"), ("FHS", "folk_high_school")}
+
+
+def test_unknown_codes_are_kept_counted_and_not_guessed():
+    course = Course(source="x", source_id="1", country="SE", education_type_source="NYTT")
+    assert education_type(course) is None
+    run = OfflineRun("susanavet_se", SUSA)
+    from pipelines.normalise import NormalisePipeline
+
+    pipeline = NormalisePipeline.from_crawler(run.crawler)
+    pipeline.process_item(course)
+    assert course.education_type is None and course.education_type_source == "NYTT"
+    assert run.stats.get_value("aggregator/normalise/unknown/education_type") == 1
+
+
+def test_eqf_given_is_never_presented_as_derived_and_derivations_say_how():
+    fi = by_id(OfflineRun("opintopolku_fi", FOUR).run())
+    assert fi["000000009101"].eqf_method.startswith("given")
+    given = Course(country="FI", education_type_source="amm", eqf_level=4, level_source="eqf_4")
+    assert level(given)[2].startswith("given")
+    derived = Course(country="FI", education_type_source="amm", extras={"koulutustyyppi_path": "amm/erikoisammattitutkinto"})
+    assert level(derived) == (5, 5, "derived from the qualification type: specialist vocational qualification (erikoisammattitutkinto): FiNQF 5")
+    master = Course(country="FI", education_type_source="amk", extras={"koulutus_codes": ["koulutus_751101"]})
+    assert level(master)[0] == 7 and level(master)[2].startswith("derived")
+    yh = Course(country="SE", education_type_source="YH", credits=400, credit_unit="yh-poäng")
+    assert level(yh)[0] == 6 and "kvalificerad" in level(yh)[2]
+    second_cycle = Course(country="SE", education_type_source="HS", extras={"education_levels": ["A1N"]})
+    assert level(second_cycle)[0] == 7
+    assert level(Course(country="FI", education_type_source="tuva")) == (None, None, None)
+
+
+def test_ects_equivalents_flag_estimates_and_refuse_competence_points():
+    assert ects(Course(credits=7.5, credit_unit="högskolepoäng")) == (7.5, False, "1 högskolepoäng = 1 ECTS credit (60 per academic year)")
+    assert ects(Course(credits=60, credit_unit="opintopiste"))[:2] == (60.0, False)
+    assert ects(Course(credits=400, credit_unit="yh-poäng"))[:2] == (120.0, True)
+    value, estimated, method = ects(Course(credits=180, credit_unit="osaamispiste"))
+    assert value is None and "no ECTS equivalent" in method
+    assert ects(Course(credits=5, credit_unit="kurssia")) == (None, None, None)
+
+
+def test_swedish_municipalities_get_their_county_and_nuts3():
+    se = {c.source_id: c for c in OfflineRun("susanavet_se", SUSA).run().courses}
+    luleå = se["e.uoh.ltu.k0012k.20262"]
+    assert (luleå.municipality_code, luleå.region, luleå.region_code, luleå.nuts3) == ("2580", "Norrbottens län", "25", "SE332")
+    stockholm = se["e.uoh.kth.sk2000.1"]  # area code 180: the lost zero restored, then the county
+    assert (stockholm.municipality_code, stockholm.region, stockholm.nuts3) == ("0180", "Stockholms län", "SE110")
+    planned = OfflineRun("plannededucations_se", PLANNED, {"municipalities": "2482,2480"}).run()
+    assert {c.nuts3 for c in planned.courses} == {"SE331"}
+
+
+def test_topic_tags_keep_their_evidence_and_respect_language():
+    tags = {t.topic: t for t in tag_texts({
+        "title": ("Produktionstekniker batteritillverkning – distans", "sv"),
+        "description": ("Svetsning och underhåll i batterifabrik.", "sv"),
+    })}
+    assert tags["batteries_energy_storage"].terms == ("batterifabrik", "batteritillverkning")
+    assert tags["batteries_energy_storage"].fields == ("title", "description")
+    assert set(tags) == {"batteries_energy_storage", "welding_mechanical", "automation_maintenance"}
+    # "akut" means batteries in Finnish but acute in Swedish; "hakkuu" (logging) contains "akku"
+    assert tag_texts({"description": ("Förstavård för akut insjuknade patienter", "sv")}) == []
+    assert [t.topic for t in tag_texts({"title": ("Akut ja niiden kierrätys", "fi")})] == ["batteries_energy_storage", "recycling_circular"]
+    assert tag_texts({"title": ("Hakkuu ja metsänhoito", "fi")}) == []
+    assert [t.topic for t in tag_texts({"title": ("Vedyn tuotanto ja varastointi", "fi")})] == ["hydrogen"]
+
+
+def test_topics_are_stored_with_evidence_and_the_planner_queries_run(db_path):
+    run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(SUSA))
+    run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
+    db = sqlite_utils.Database(db_path)
+    rows = list(db.query("select c.title, t.topic, t.matched_terms, t.matched_fields from course_topics t join courses c on c.id = t.course_id"))
+    battery = {r["title"] for r in rows if r["topic"] == "batteries_energy_storage"}
+    assert {"Batterikemi", "Akkutekniikan muuntokoulutus, Kokkola 2027", "Produktionstekniker batteritillverkning – distans"} <= battery
+    assert all(r["matched_terms"].startswith("[") and r["matched_fields"].startswith("[") for r in rows)
+    supply = datasette_get(db_path, "/aggregator/supply_by_topic_region_level.json?_shape=array").json()
+    assert any(r["topic"] == "Batteries and energy storage" and r["region"] == "Västerbottens län" for r in supply)
+    soon = datasette_get(db_path, "/aggregator/starting_soon_in_topic.json?_shape=array&topic=batteries_energy_storage")
+    assert soon.status_code == 200
+    border = datasette_get(db_path, "/aggregator/across_the_border_languages.json?_shape=array").json()
+    assert {r["title"] for r in border} >= {"Akkutekniikan muuntokoulutus, Kokkola 2027", "Batterikemi"}
+    eqf = datasette_get(db_path, "/aggregator/battery_programmes_eqf_5_6.json?_shape=array").json()
+    # Luleå's course (EQF 6, English) and Skellefteå's YH programme (EQF 5, Swedish); Centria's UAS
+    # conversion programme has no level in the fixture, so it is not claimed to be EQF 6
+    assert {r["title"] for r in eqf} == {"Batterikemi", "Produktionstekniker batteritillverkning – distans"}
+    facets = datasette_get(db_path, "/aggregator/courses.json?_facet=education_type&_facet=eqf_level&_facet_array=topics&_size=0").json()
+    assert {"education_type", "eqf_level", "topics"} <= set(facets["facet_results"])
