@@ -325,6 +325,24 @@ def _m0007_topics(db: sqlite_utils.Database) -> None:
     db["course_topics"].create_index(["topic"])
 
 
+# What a person browsing the table wants to see first; the rest follows in its old order.
+READING_ORDER = (
+    "id", "title", "title_en", "provider_name", "municipality", "region", "country", "education_type",
+    "eqf_level", "credits", "credit_unit", "ects", "start_date", "start_term", "instruction_languages",
+    "topics", "url",
+)
+
+
+def _m0008_drop_country_region(db: sqlite_utils.Database) -> None:
+    # country_region was never filled (region_code and nuts3 of 0006 carry it), and the
+    # columns a reader needs first come first. Rebuilding the table drops the full-text
+    # triggers with it, so they are made again and the index rebuilt.
+    db["courses"].disable_fts()
+    db["courses"].transform(drop={"country_region"}, column_order=READING_ORDER)
+    _m0002_fulltext(db)
+    db["courses"].rebuild_fts()
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -333,6 +351,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_source_health_view", _m0005_source_health),
     ("0006_comparable_fields", _m0006_comparable),
     ("0007_topics", _m0007_topics),
+    ("0008_drop_country_region", _m0008_drop_country_region),
 ]
 
 

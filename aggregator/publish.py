@@ -31,10 +31,14 @@ def write_metadata_file(db_path: str) -> str:
     return handle.name
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+
+
 def datasette_command(python: str, db_path: str, host: str, port: int) -> list[str]:
     return [
         python, "-m", "datasette", "serve", db_path,
         "--metadata", write_metadata_file(db_path),
+        "--static", f"assets:{STATIC}",
         "--host", host, "--port", str(port),
         "--setting", "sql_time_limit_ms", "3000",
         "--setting", "facet_time_limit_ms", "500",
