@@ -80,7 +80,7 @@ LANGUAGES = ("sv", "fi", "en")
 FIELDS = ("title", "description", "title_en", "description_en", "keywords")
 
 
-def _pattern(term: str) -> re.Pattern[str]:
+def _pattern(term: str) -> str:
     """^stem: word starts with stem; *stem: stem anywhere in a word; =phrase: the whole word(s);
     a trailing = on a stem means the word ends there too."""
     kind, stem = term[0], term[1:]
@@ -88,15 +88,20 @@ def _pattern(term: str) -> re.Pattern[str]:
     stem = re.escape(stem.rstrip("="))
     end = r"(?![\w-])" if whole_end or kind == "=" else r"\w*"
     if kind == "^":
-        return re.compile(rf"(?<!\w){stem}{end}", re.IGNORECASE)
+        return rf"(?<!\w){stem}{end}"
     if kind == "*":
-        return re.compile(rf"\w*{stem}{end}", re.IGNORECASE)
-    return re.compile(rf"(?<!\w){stem}(?!\w)", re.IGNORECASE)
+        return rf"\w*{stem}{end}"
+    return rf"(?<!\w){stem}(?!\w)"
 
 
-# language -> topic -> patterns; a text of unknown language is matched against every language
+# language -> topic -> one pattern of all its terms; a text of unknown language is matched
+# against every language
 COMPILED = {
-    lang: {topic: [_pattern(t) for t in spec.get(lang, [])] for topic, spec in TOPICS.items()} for lang in LANGUAGES
+    lang: {
+        topic: [re.compile("|".join(_pattern(t) for t in spec[lang]), re.IGNORECASE)]
+        for topic, spec in TOPICS.items() if spec.get(lang)
+    }
+    for lang in LANGUAGES
 }
 
 

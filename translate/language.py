@@ -35,7 +35,7 @@ UNDETERMINED = "und"
 SEED = 0
 
 MIN_LETTERS = 4
-MAX_LETTERS = 1000
+MAX_LETTERS = 500
 # Mean log-likelihood per n-gram by which a language outside sv/fi/en must lead them before full
 # langdetect is asked to confirm it; measured on the samples, real sv/fi/en descriptions never
 # let a foreign language lead (<= 0), while short titles of loan words reach about 1.1.
@@ -120,13 +120,46 @@ class LanguageDetector:
         table = np.array(list(self._full.word_lang_prob_map.values()), dtype=np.float64)
         self._log = np.log(table + 1e-6).astype(np.float32)
         self._expected_columns = [self._languages.index(l) for l in EXPECTED]
+        self._normal: dict[str, str] = {}
         self._lock = threading.Lock()  # langdetect's factories are not thread-safe
 
     # --- the steps -----------------------------------------------------------------------
+    def _grams(self, text: str) -> list[int]:
+        """Rows of the n-grams langdetect would extract from ``text`` (single-spaced words):
+        1- to 3-grams of each word padded with spaces, characters normalised as langdetect
+        does, nothing from runs of capitals (acronyms). The same grams as
+        ``Detector._extract_ngrams``, several times faster."""
+        index, normal = self._index, self._normal
+        rows: list[int] = []
+        words = [w for w in text.split(" ") if w]
+        trailing = text.endswith(" ")
+        for position, word in enumerate(words):
+            chars = [normal.get(c) or self._normalise(c) for c in word]
+            # the text's last word has no space after it, unless the text ends with one
+            padded = [" ", *chars, " "] if position < len(words) - 1 or trailing else [" ", *chars]
+            for end in range(1, len(padded)):
+                ch = padded[end]
+                if ch != " " and ch.isupper() and padded[end - 1].isupper():
+                    continue  # langdetect's "capital word": no grams while capitals run
+                for n in (1, 2, 3):
+                    start = end - n + 1
+                    if start < 0:
+                        break
+                    gram = "".join(padded[start:end + 1])
+                    if gram != " ":
+                        row = index.get(gram)
+                        if row is not None:
+                            rows.append(row)
+        return rows
+
+    def _normalise(self, ch: str) -> str:
+        from langdetect.utils.ngram import NGram
+
+        self._normal[ch] = NGram.normalize(ch)
+        return self._normal[ch]
+
     def _ngram_scores(self, text: str) -> np.ndarray | None:
-        detector = self._full.create()
-        detector.append(text)
-        rows = [self._index[g] for g in detector._extract_ngrams() if g in self._index]
+        rows = self._grams(text)
         if not rows:
             return None
         return self._log[rows].mean(axis=0)
@@ -142,11 +175,11 @@ class LanguageDetector:
 
     def detect(self, text: str | None) -> Detection:
         clean = plain_text(text)
-        words = content_words(clean)
+        # the first few hundred letters decide as well as the whole text, at a fraction of the cost
+        words = content_words(clean[: MAX_LETTERS * 2])
         letters = sum(len(w) for w in words)
         if letters < MIN_LETTERS:
             return Detection(UNDETERMINED, 0.0)
-        # The first thousand letters decide as well as the whole text, at a fraction of the cost.
         joined = " ".join(words)[:MAX_LETTERS]
         sami_letters = len(_SAMI.findall(joined))
         if sami_letters and sami_letters + len(_SAMI_SOFT.findall(joined)) >= 2:
@@ -166,7 +199,9 @@ class LanguageDetector:
                 expected[EXPECTED.index(marked[0])] += MARKER_BONUS
             order = np.argsort(-expected)
             lead = float(expected[order[0]] - expected[order[1]])
-            if lead >= DECISIVE_LEAD:
+            if lead >= DECISIVE_LEAD or letters >= LONG_TEXT:
+                # long texts: the naive-Bayes winner (on the samples it never differs from
+                # langdetect's there), without langdetect's costly random sampling
                 lang, prob = EXPECTED[int(order[0])], 1.0
             else:
                 lang, prob = self._langdetect(self._focused, joined)
