@@ -3,7 +3,7 @@
 Each topic has Swedish, Finnish and English terms, each matched in texts of its own language. A term is a stem with how it may appear in a
 word: at the start of a word (``^``: "batteri" in "batterier", "batteriteknik"), anywhere inside
 a word for compound heads (``*``: "vätgas" in "fossilfri vätgasproduktion"), or as the whole word
-(``=``). Finnish inflection changes stems ("vety" -> "vedyn"), so both forms are listed. Every tag
+or phrase (``=``); a trailing ``=`` on a stem means the word ends there. Finnish inflection changes stems ("vety" -> "vedyn"), so both forms are listed. Every tag
 keeps the terms that matched and the fields they matched in, so a user sees why it was given.
 """
 
@@ -80,29 +80,45 @@ LANGUAGES = ("sv", "fi", "en")
 FIELDS = ("title", "description", "title_en", "description_en", "keywords")
 
 
-def _pattern(term: str) -> str:
-    """^stem: word starts with stem; *stem: stem anywhere in a word; =phrase: the whole word(s);
-    a trailing = on a stem means the word ends there too."""
+_WORD = re.compile(r"\w+(?:-\w+)*-?")
+
+
+@dataclass(frozen=True)
+class Term:
+    topic: str
+    kind: str  # "^" word starts with, "*" inside a word, "=" the whole word or phrase
+    stem: str
+    whole: bool  # the word must end where the stem ends
+
+
+def _term(topic: str, term: str) -> Term:
     kind, stem = term[0], term[1:]
-    whole_end = stem.endswith("=")
-    stem = re.escape(stem.rstrip("="))
-    end = r"(?![\w-])" if whole_end or kind == "=" else r"\w*"
-    if kind == "^":
-        return rf"(?<!\w){stem}{end}"
-    if kind == "*":
-        return rf"\w*{stem}{end}"
-    return rf"(?<!\w){stem}(?!\w)"
+    return Term(topic, kind, stem.rstrip("=").lower(), kind == "=" or stem.endswith("="))
 
 
-# language -> topic -> one pattern of all its terms; a text of unknown language is matched
-# against every language
-COMPILED = {
-    lang: {
-        topic: [re.compile("|".join(_pattern(t) for t in spec[lang]), re.IGNORECASE)]
-        for topic, spec in TOPICS.items() if spec.get(lang)
-    }
+# language -> single-word terms, and phrases (several words: matched on the text)
+TERMS = {lang: [_term(topic, t) for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " not in t] for lang in LANGUAGES}
+# Word-start and whole-word terms indexed by their first three letters, so a word is compared
+# only with the terms that can match it; infix terms are few and checked against every word.
+KEY = 3
+STARTS = {
+    lang: {key: [t for t in terms if t.kind != "*" and t.stem[:KEY] == key] for key in {t.stem[:KEY] for t in terms if t.kind != "*"}}
+    for lang, terms in TERMS.items()
+}
+INFIXES = {lang: [t for t in terms if t.kind == "*"] for lang, terms in TERMS.items()}
+PHRASES = {
+    lang: [(topic, re.compile(rf"(?<!\w){re.escape(t[1:].rstrip('=').lower())}(?![\w-])"))
+           for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " in t]
     for lang in LANGUAGES
 }
+
+
+def _matches(term: Term, word: str) -> bool:
+    if term.kind == "^":
+        return word == term.stem if term.whole else word.startswith(term.stem)
+    if term.kind == "*":
+        return word.endswith(term.stem) if term.whole else term.stem in word
+    return word == term.stem
 
 
 @dataclass(frozen=True)
@@ -113,22 +129,33 @@ class Tag:
 
 
 def tag_texts(texts: dict[str, tuple[str | None, str | None]]) -> list[Tag]:
-    """Topic tags for a listing's texts (field -> (text, language)), with the evidence. Terms of
-    a language are matched only in texts of that language ("akut" is Finnish for batteries but
-    Swedish for acute); a text of unknown language is matched against all of them."""
+    """Topic tags for a listing's texts (field -> (text, language)), with the evidence. Swedish
+    and Finnish terms are matched only in texts of that language ("akut" is Finnish for
+    batteries but Swedish for acute); a text of unknown language is matched against all."""
     found: dict[str, tuple[set[str], set[str]]] = {}
     for field, (text, lang) in texts.items():
         if not text:
             continue
+        lower = text.lower()
+        words = set(_WORD.findall(lower))
         # English terms apply everywhere: Swedish and Finnish course names often carry English ones
-        for language in (sorted({lang, "en"}) if lang in COMPILED else LANGUAGES):
-            for topic, patterns in COMPILED[language].items():
-                for pattern in patterns:
-                    for match in pattern.finditer(text):
-                        terms, fields = found.setdefault(topic, (set(), set()))
-                        terms.add(match.group(0).lower())
+        for language in (sorted({lang, "en"}) if lang in TERMS else LANGUAGES):
+            starts, infixes = STARTS[language], INFIXES[language]
+            for word in words:
+                for term in starts.get(word[:KEY], []) + [t for t in infixes if t.stem in word]:
+                    if _matches(term, word):
+                        terms, fields = found.setdefault(term.topic, (set(), set()))
+                        terms.add(word)
                         fields.add(field)
-    return [Tag(topic, tuple(sorted(terms)), tuple(f for f in FIELDS if f in fields)) for topic, (terms, fields) in found.items()]
+            for topic, phrase in PHRASES[language]:
+                match = phrase.search(lower)
+                if match:
+                    terms, fields = found.setdefault(topic, (set(), set()))
+                    terms.add(match.group(0))
+                    fields.add(field)
+    order = list(TOPICS)
+    return [Tag(topic, tuple(sorted(terms)), tuple(f for f in FIELDS if f in fields))
+            for topic, (terms, fields) in sorted(found.items(), key=lambda kv: order.index(kv[0]))]
 
 
 def course_texts(item: Course) -> dict[str, tuple[str | None, str | None]]:

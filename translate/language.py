@@ -45,8 +45,8 @@ RELATIVE_MARGIN = {"short": 1.6, "long": 0.5}
 LONG_TEXT = 60
 FOREIGN_CONFIRM = 0.9  # full langdetect's probability needed to report a foreign language
 # Naive-Bayes lead among sv/fi/en above which the winner is taken without asking langdetect:
-# on the samples both agree on every text above 0.1.
-DECISIVE_LEAD = 0.3
+# on the samples they agree on 1,814 of the 1,815 texts with a lead above 0.2.
+DECISIVE_LEAD = 0.2
 CONFIDENT = 0.9  # confidence above which a detection overrides the declared language
 # Degree abbreviations that name their language: Finnish "(AMK)" / "(ylempi AMK)", Finland-
 # and Sweden-Swedish "(YH)" / "(högre YH)"; they decide single-word degree titles
