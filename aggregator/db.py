@@ -409,16 +409,19 @@ def _encode(name: str, value: Any) -> Any:
     return value
 
 
+def content_hash(course: Course) -> str:
+    """Hash of the listing's source facts (the content fields, encoded as stored)."""
+    content = {name: _encode(name, getattr(course, name)) for name in CONTENT_FIELDS}
+    return hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
 def course_row(course: Course) -> dict[str, Any]:
     """The ``courses`` columns of one item (bookkeeping columns excluded)."""
     # a shallow read of the fields: dataclasses.asdict deep-copies every value, a hot spot
     data = {name: getattr(course, name) for name in COURSE_FIELDS if name != "removed"}
     data["topics"] = sorted(t["topic"] for t in data["topics"])
     row = {name: _encode(name, value) for name, value in data.items()}
-    content = {name: row[name] for name in CONTENT_FIELDS}
-    row["content_hash"] = hashlib.sha1(
-        json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
-    ).hexdigest()
+    row["content_hash"] = content_hash(course)
     return row
 
 

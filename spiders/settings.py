@@ -49,6 +49,7 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.validate.ValidatePipeline": 400,
+    "pipelines.unchanged.UnchangedPipeline": 450,
     "pipelines.language.LanguagePipeline": 500,
     "pipelines.translate.TranslatePipeline": 600,
     "pipelines.topics.TopicsPipeline": 700,
