@@ -351,6 +351,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0006_comparable_fields", _m0006_comparable),
     ("0007_topics", _m0007_topics),
     ("0008_drop_country_region", _m0008_drop_country_region),
+    ("0009_title_index", lambda db: db["courses"].create_index(["title"])),  # the table's default sort
 ]
 
 
