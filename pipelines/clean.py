@@ -26,7 +26,7 @@ class CleanPipeline(CrawlerPipeline):
         if item.url:
             fixed = with_scheme(item.url)
             if fixed != item.url:
-                self.count("cleaned/url_scheme_added" if fixed else "aggregator/invalid/url")
+                self.count("cleaned/url_scheme_added" if fixed else "invalid/url")
             item.url = fixed
         if item.municipality_code is not None:
             item.municipality_code = squash(str(item.municipality_code))

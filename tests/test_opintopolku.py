@@ -174,3 +174,22 @@ def test_incremental_run_skips_documents_whose_modified_time_is_stored(db_path):
     assert [c.source_id[-4:] for c in second.courses] == ["9102"]
     koulutus_requests = [r.url for r in second.requested if "/koulutus/" in r.url]
     assert len(koulutus_requests) == 1
+
+
+def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_dropped(tmp_path):
+    responses = _copy_four(tmp_path)
+    from pipelines.clean import CleanPipeline
+    from pipelines.validate import ValidatePipeline
+
+    run = OfflineRun("opintopolku_fi", responses)
+    course = toteutus_to_course(doc(TOTEUTUS, "1.2.246.562.17.00000000000000009101"))
+    course.url = "mailto:hakutoimisto@example.fi"
+    course.source = "opintopolku_fi"
+    CleanPipeline.from_crawler(run.crawler).process_item(course)
+    assert course.url is None
+    assert run.stats.get_value("aggregator/invalid/url") == 1
+    from scrapy.exceptions import DropItem
+
+    with pytest.raises(DropItem):
+        ValidatePipeline.from_crawler(run.crawler).process_item(course)
+    assert run.stats.get_value("aggregator/dropped/no_url") == 1
