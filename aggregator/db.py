@@ -20,37 +20,16 @@ from spiders.items import COURSE_FIELDS, Course
 
 DEFAULT_DB = "aggregator.db"
 
-# Source facts whose change is a change of the listing (what course_changes records).
-CONTENT_FIELDS: tuple[str, ...] = tuple(
-    f
-    for f in COURSE_FIELDS
-    if f
-    not in {
-        "id",
-        "source",
-        "source_url",  # where we read it (a replay port, a mirror) is not the listing's content
-        "fetched_at",
-        "removed",
-        "title_en",
-        "title_en_method",
-        "title_en_model",
-        "description_en",
-        "description_en_method",
-        "description_en_model",
-        # derived by the language pipeline, not facts of the source
-        "title_detected_lang",
-        "title_lang_confidence",
-        "title_effective_lang",
-        "description_detected_lang",
-        "description_lang_confidence",
-        "description_effective_lang",
-        "text_languages",
-        "topics",
-    }
-)
 # Fields the pipelines derive (not source facts): refreshed on every crawl, never a "change".
 DERIVED_FIELDS: tuple[str, ...] = tuple(
-    f for f in COURSE_FIELDS if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang")) or f in ("text_languages", "topics")
+    f for f in COURSE_FIELDS
+    if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang"))
+    or f in ("text_languages", "topics")
+)
+# Source facts whose change is a change of the listing (what course_changes records). Where the
+# record was read (a replay port, a mirror: source_url) and when are not its content.
+CONTENT_FIELDS: tuple[str, ...] = tuple(
+    f for f in COURSE_FIELDS if f not in {"id", "source", "source_url", "fetched_at", "removed", *DERIVED_FIELDS}
 )
 JSON_FIELDS = {
     "title_i18n",
@@ -410,10 +389,14 @@ def _encode(name: str, value: Any) -> Any:
     return value
 
 
+def _hash_content(encoded: dict[str, Any]) -> str:
+    content = {name: encoded[name] for name in CONTENT_FIELDS}
+    return hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+
+
 def content_hash(course: Course) -> str:
     """Hash of the listing's source facts (the content fields, encoded as stored)."""
-    content = {name: _encode(name, getattr(course, name)) for name in CONTENT_FIELDS}
-    return hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+    return _hash_content({name: _encode(name, getattr(course, name)) for name in CONTENT_FIELDS})
 
 
 def course_row(course: Course) -> dict[str, Any]:
@@ -422,7 +405,7 @@ def course_row(course: Course) -> dict[str, Any]:
     data = {name: getattr(course, name) for name in COURSE_FIELDS if name != "removed"}
     data["topics"] = sorted(t["topic"] for t in data["topics"])
     row = {name: _encode(name, value) for name, value in data.items()}
-    row["content_hash"] = content_hash(course)
+    row["content_hash"] = _hash_content(row)  # the content fields are already encoded here
     return row
 
 
