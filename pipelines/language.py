@@ -29,33 +29,28 @@ class LanguagePipeline(CrawlerPipeline):
         for field in FIELDS:
             text = getattr(item, field)
             declared = getattr(item, f"{field}_lang")
+            primary = None
             if text:
-                verdict = self.detector.judge(text, declared)
-                setattr(item, f"{field}_detected_lang", verdict.detected.language)
-                setattr(item, f"{field}_lang_confidence", verdict.detected.confidence)
-                setattr(item, f"{field}_effective_lang", verdict.effective)
-                self._count(field, verdict)
+                primary = self.detector.judge(text, declared)
+                setattr(item, f"{field}_detected_lang", primary.detected.language)
+                setattr(item, f"{field}_lang_confidence", primary.detected.confidence)
+                setattr(item, f"{field}_effective_lang", primary.effective)
+                self._count(field, primary)
             for lang, variant in getattr(item, f"{field}_i18n").items():
                 key = f"{field}:{lang}"
                 if key in copied:
                     continue
-                if variant == text and lang == declared:
-                    verdict_of_variant = {
-                        "declared": lang,
-                        "detected": getattr(item, f"{field}_detected_lang"),
-                        "confidence": getattr(item, f"{field}_lang_confidence"),
-                        "effective": getattr(item, f"{field}_effective_lang"),
-                    }
+                if primary is not None and variant == text and lang == declared:
+                    verdict = primary  # the primary text itself: already judged
                 else:
                     verdict = self.detector.judge(variant, lang)
                     self._count(key, verdict)
-                    verdict_of_variant = {
-                        "declared": lang,
-                        "detected": verdict.detected.language,
-                        "confidence": verdict.detected.confidence,
-                        "effective": verdict.effective,
-                    }
-                item.text_languages[key] = verdict_of_variant
+                item.text_languages[key] = {
+                    "declared": lang,
+                    "detected": verdict.detected.language,
+                    "confidence": verdict.detected.confidence,
+                    "effective": verdict.effective,
+                }
         return item
 
     def _count(self, field: str, verdict) -> None:
