@@ -5,7 +5,6 @@ successful run or shows a jump in errors is reported and makes the job fail."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -169,10 +168,15 @@ def _every(seconds: float, callback: Callable[[float], None]) -> Callable[[float
     return tick
 
 
-def _backfill(db, echo: Callable[[str], None]) -> tuple[int | None, int]:
-    pending = db.execute(
+def _pending(db) -> int:
+    """Current listings with English still pending."""
+    return db.execute(
         "select count(*) from courses where removed_at is null and (title_en_method = 'pending' or description_en_method = 'pending')"
     ).fetchone()[0]
+
+
+def _backfill(db, echo: Callable[[str], None]) -> tuple[int | None, int]:
+    pending = _pending(db)
     from translate.argos import installed_models
 
     if not installed_models():
@@ -187,11 +191,5 @@ def _backfill(db, echo: Callable[[str], None]) -> tuple[int | None, int]:
     service = EnglishService(ArgosTranslator(), TranslationCache(db))
     counts = backfill(db, service)
     echo(f"Translation backfill: {counts['translated']} fields translated ({service.translator.calls} model calls).")
-    left = db.execute(
-        "select count(*) from courses where removed_at is null and (title_en_method = 'pending' or description_en_method = 'pending')"
-    ).fetchone()[0]
-    return counts["translated"], left
+    return counts["translated"], _pending(db)
 
-
-def summary_json(report: NightlyReport) -> str:
-    return json.dumps({"ok": report.ok, "sources": [s.__dict__ for s in report.sources], "exported": report.exported}, indent=2)
