@@ -213,12 +213,13 @@ def translate_command(ctx, sub_db, batch_size, device) -> None:
         raise click.ClickException("no translation model is installed: run `aggregator models install` first")
     db = open_db(_db(ctx, sub_db))
     service = EnglishService(ArgosTranslator(device), TranslationCache(db))
-    total = len(work(db, service))
+    todo = work(db, service)
+    total = len(todo)
     if not total:
         click.echo("Nothing to translate: every field has its English from the installed models.")
         return
     with click.progressbar(length=total, label=f"Translating {total} fields", file=sys.stderr) as bar:
-        counts = backfill(db, service, batch_size, progress=bar.update)
+        counts = backfill(db, service, batch_size, progress=bar.update, todo=todo)
     cache = service.cache
     click.echo(f"Translated {counts['translated']} fields; {service.translator.calls} texts sent to the model, {cache.hits} from the cache.")
 

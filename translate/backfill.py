@@ -31,8 +31,8 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def work(db: sqlite_utils.Database, service: EnglishService) -> list[tuple[str, str, str]]:
-    """(course id, field, source language) of every field to translate now."""
+def work(db: sqlite_utils.Database, service: EnglishService) -> list[tuple[str, str, str, str]]:
+    """(course id, field, source language, text) of every field to translate now."""
     todo = []
     for row in _candidates(db):
         fields = _fields(row)
@@ -45,7 +45,7 @@ def work(db: sqlite_utils.Database, service: EnglishService) -> list[tuple[str, 
                 continue  # still no model for this language (or no longer needs one)
             if method == MACHINE and row.get(f"{field}_en_model") == service.model_for(decision):
                 continue  # translated by the model installed now
-            todo.append((row["id"], field, decision))
+            todo.append((row["id"], field, decision, row[field]))
     return todo
 
 
@@ -54,22 +54,21 @@ def backfill(
     service: EnglishService,
     batch_size: int = 64,
     progress: Callable[[int], None] | None = None,
+    todo: list[tuple[str, str, str, str]] | None = None,
 ) -> dict[str, int]:
-    todo = work(db, service)
+    """Translate ``todo`` (default: ``work(db, service)``), a batch per transaction."""
+    todo = work(db, service) if todo is None else todo
     counts = {"fields": len(todo), "translated": 0}
-    texts = {}
-    for course_id, field, _ in todo:
-        texts[(course_id, field)] = db.execute(f"select [{field}] from courses where id = ?", [course_id]).fetchone()[0]
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
-        by_language: dict[str, list[tuple[str, str]]] = {}
-        for course_id, field, lang in batch:
-            by_language.setdefault(lang, []).append((course_id, field))
+        by_language: dict[str, list[tuple[str, str, str]]] = {}
+        for course_id, field, lang, text in batch:
+            by_language.setdefault(lang, []).append((course_id, field, text))
         updates = []
         for lang, keys in by_language.items():
-            translated, model = service.translate([texts[k] for k in keys], lang)
-            for course_id, field in keys:
-                updates.append((course_id, field, translated[texts[(course_id, field)]], model))
+            translated, model = service.translate([text for _, _, text in keys], lang)
+            for course_id, field, text in keys:
+                updates.append((course_id, field, translated[text], model))
         with db.atomic():
             for course_id, field, text, model in updates:
                 db.execute(
