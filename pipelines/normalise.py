@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from pipelines.base import CrawlerPipeline
-from pipelines.vocabularies import ECTS, FI_QUALIFICATION_LEVELS, FI_TYPES, SE_COUNTIES, SE_LEVELS, SE_TYPES
+from pipelines.places import lookup
+from pipelines.vocabularies import ECTS, FI_QUALIFICATION_LEVELS, FI_TYPES, SE_LEVELS, SE_TYPES
 from spiders.items import Course
 
 
@@ -104,11 +105,18 @@ class NormalisePipeline(CrawlerPipeline):
         return item
 
     def _region(self, item: Course) -> None:
-        if item.country == "SE" and item.municipality_code and len(item.municipality_code) == 4:
-            county = SE_COUNTIES.get(item.municipality_code[:2])
-            if county:
-                item.region_code = item.municipality_code[:2]
-                item.region, item.nuts3 = county
-                return
-        if item.region is None and item.municipality_code:
-            self.count("normalise/unknown/region")
+        """Official municipality name, region and NUTS-3 from the code (pipelines/places.py).
+        A place name the source gave that differs from the municipality (Susa-navet's town,
+        e.g. Abisko in Kiruna) is kept in extras["place_name"]; unknown codes stay as given."""
+        if not item.municipality_code:
+            return
+        place = lookup(item.country, item.municipality_code)
+        if place is None:
+            self.count("normalise/unknown/municipality")
+            self.crawler.spider.logger.info("Unknown municipality code %r (%s %s %s): no region",
+                                            item.municipality_code, item.country, item.source, item.source_id)
+            return
+        if item.municipality and item.municipality not in (place.municipality, place.municipality_sv):
+            item.extras.setdefault("place_name", item.municipality)
+        item.municipality_code, item.municipality = place.municipality_code, place.municipality
+        item.region_code, item.region, item.nuts3 = place.region_code, place.region, place.nuts3

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from pipelines.normalise import ects, education_type, level
+from pipelines.places import lookup, municipalities
 from pipelines.topics import tag_texts
 from spiders.items import Course
 from tests.conftest import FIXTURES, datasette_get, run_cli
@@ -75,6 +76,44 @@ def test_swedish_municipalities_get_their_county_and_nuts3():
     assert (stockholm.municipality_code, stockholm.region, stockholm.nuts3) == ("0180", "Stockholms län", "SE110")
     planned = OfflineRun("plannededucations_se", PLANNED, {"municipalities": "2482,2480"}).run()
     assert {c.nuts3 for c in planned.courses} == {"SE331"}
+
+
+def test_finnish_municipalities_get_their_region_and_nuts3():
+    fi = by_id(OfflineRun("opintopolku_fi", FOUR).run())
+    assert {(c.municipality_code, c.municipality, c.region_code, c.region, c.nuts3) for c in fi.values()} == {
+        ("564", "Oulu", "17", "Pohjois-Pohjanmaa", "FI1D9"), ("272", "Kokkola", "16", "Keski-Pohjanmaa", "FI1D5")}
+
+
+def test_every_municipality_of_both_countries_has_a_region_and_nuts3():
+    places = municipalities()
+    finnish = [p for p in places.values() if p.country == "FI"]
+    swedish = [p for p in places.values() if p.country == "SE"]
+    assert (len(finnish), len(swedish)) == (309, 290)
+    assert len({p.region_code for p in finnish}) == 19 and len({p.region_code for p in swedish}) == 21
+    assert all(p.municipality and p.region and len(p.nuts3) == 5 for p in places.values())
+    # the target regions, including the 2021 moves between maakunta (Iitti to Päijät-Häme,
+    # Heinävesi to North Karelia, Joroinen to North Savo, Kuhmoinen to Pirkanmaa)
+    assert {c: lookup("FI", c).region for c in ("142", "090", "171", "291", "285", "153", "905")} == {
+        "142": "Päijät-Häme", "090": "Pohjois-Karjala", "171": "Pohjois-Savo", "291": "Pirkanmaa",
+        "285": "Kymenlaakso", "153": "Etelä-Karjala", "905": "Pohjanmaa"}
+    assert lookup("FI", "5").municipality == "Alajärvi" and lookup("FI", "049").municipality_sv == "Esbo"
+    assert (lookup("SE", "2482").municipality, lookup("SE", "2482").nuts3) == ("Skellefteå", "SE331")
+    assert lookup("SE", "180").municipality == "Stockholm"
+    assert lookup("FI", "999") is None and lookup("SE", "0000") is None and lookup("FI", None) is None
+
+
+def test_unknown_municipality_codes_are_kept_and_counted_and_town_names_kept_aside():
+    from pipelines.normalise import NormalisePipeline
+
+    run = OfflineRun("susanavet_se", SUSA)
+    pipeline = NormalisePipeline.from_crawler(run.crawler)
+    abroad = pipeline.process_item(Course(source="x", source_id="1", country="FI", municipality_code="200", municipality="Ulkomaa"))
+    assert (abroad.municipality_code, abroad.municipality, abroad.region, abroad.nuts3) == ("200", "Ulkomaa", None, None)
+    assert run.stats.get_value("aggregator/normalise/unknown/municipality") == 1
+    abisko = pipeline.process_item(Course(source="x", source_id="2", country="SE", municipality_code="2584", municipality="Abisko"))
+    assert (abisko.municipality, abisko.region, abisko.extras["place_name"]) == ("Kiruna", "Norrbottens län", "Abisko")
+    vasa = pipeline.process_item(Course(source="x", source_id="3", country="FI", municipality_code="905", municipality="Vasa"))
+    assert vasa.municipality == "Vaasa" and "place_name" not in vasa.extras  # the Swedish name is the same place
 
 
 def test_topic_tags_keep_their_evidence_and_respect_language():

@@ -1,0 +1,74 @@
+"""Official municipality classifications of both countries: municipality code -> name, region
+(Swedish län / Finnish maakunta) and NUTS-3.
+
+The tables live in ``pipelines/data/`` as plain CSV so they can be reviewed and updated when a
+classification changes (municipal mergers take effect on 1 January):
+
+- ``fi_municipalities.csv``: Statistics Finland's municipality codes as used by Opintopolku's
+  ``kunta`` code list (the 309 municipalities of 2021-2026, with their Finnish and Swedish names)
+  and the region (maakunta) each belongs to, including the 2021 moves of Iitti, Joroinen,
+  Heinävesi and Kuhmoinen;
+- ``fi_regions.csv``: the 19 maakunta codes with their Finnish, Swedish and English names (from
+  Opintopolku's ``maakunta`` code list) and their NUTS-3 code (NUTS 2021);
+- ``se_municipalities.csv``: SCB's 290 municipality codes (kommunkoder) and names; the county is
+  the code's first two digits (``pipelines.vocabularies.SE_COUNTIES``).
+
+Codes outside the tables (Opintopolku's 198/199/200/999 "abroad" and "unknown", a future new
+municipality) resolve to nothing: the caller keeps the code and counts it, it never guesses.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipelines.vocabularies import SE_COUNTIES
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Place:
+    country: str
+    municipality_code: str
+    municipality: str
+    region_code: str
+    region: str
+    nuts3: str
+    municipality_sv: str | None = None
+    region_en: str | None = None
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@lru_cache(maxsize=1)
+def municipalities() -> dict[tuple[str, str], Place]:
+    """Every municipality of both countries, keyed by (country, code)."""
+    places: dict[tuple[str, str], Place] = {}
+    regions = {r["code"]: r for r in _rows("fi_regions.csv")}
+    for row in _rows("fi_municipalities.csv"):
+        region = regions[row["region_code"]]
+        places["FI", row["code"]] = Place("FI", row["code"], row["name_fi"], row["region_code"], region["name_fi"],
+                                          region["nuts3"], row["name_sv"], region["name_en"])
+    for row in _rows("se_municipalities.csv"):
+        county, nuts3 = SE_COUNTIES[row["code"][:2]]
+        places["SE", row["code"]] = Place("SE", row["code"], row["name"], row["code"][:2], county, nuts3)
+    return places
+
+
+def normalise_code(country: str | None, code: str | None) -> str | None:
+    """Codes as the tables hold them: SCB's four digits, Statistics Finland's three (sources lose
+    leading zeros: Susa-navet's 180 is Stockholm 0180, a Finnish 5 is Alajärvi 005)."""
+    if not code or not str(code).strip().isdigit():
+        return code
+    width = {"SE": 4, "FI": 3}.get(country or "")
+    return str(code).strip().zfill(width) if width else code
+
+
+def lookup(country: str | None, code: str | None) -> Place | None:
+    return municipalities().get((country or "", normalise_code(country, code) or ""))
