@@ -16,6 +16,7 @@ from translate.language import detector, plain_text
 
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "topics_labels.tsv"
+HELDOUT = HERE / "topics_heldout_labels.tsv"
 # descriptions worth labelling: they mention a topic's subject, or a word a naive tagger trips on
 HINT = re.compile(r"akku|akut\b|batter|energiavarast|energy storage|energilagr|litium|lithium|vety|vedyn|hydrogen|vätgas|kaivos|mining|"
                   r"metallurg|teräs|steel|stål|hitsa|weld|svets|kierrät|recycl|återvinn|kiertotal|circular|automaat|automation|"
@@ -58,7 +59,7 @@ def candidates(samples: Path) -> dict[str, Text]:
     return {k: t if t.lang else Text(t.key, t.kind, d.detect(t.text).language, t.text) for k, t in found.items()}
 
 
-def labels() -> dict[str, set[str]]:
-    with LABELS.open(encoding="utf-8") as handle:
+def labels(path: Path = LABELS) -> dict[str, set[str]]:
+    with path.open(encoding="utf-8") as handle:
         rows = [r for r in csv.reader(handle, delimiter="\t") if r and not r[0].startswith("#")]
     return {r[0]: {t for t in r[1].split(",") if t} for r in rows[1:]}

@@ -18,9 +18,10 @@ from spiders.items import Course
 TOPICS: dict[str, dict[str, object]] = {
     "batteries_energy_storage": {
         "label": "Batteries and energy storage",
-        "sv": ["*batteri", "*ackumulator", "*energilagring", "^litium"],
-        "fi": ["^akku", "^akut=", "^akuissa", "^akkuj", "*ioniakku", "*litiumakku", "^akuston", "*energiavarast", "^litium"],
-        "en": ["^batter", "=energy storage", "^lithium", "=cell manufacturing", "^gigafactor"],
+        "sv": ["*batteri", "*ackumulator", "*energilagr", "*energilager", "^litium", "^lagring av energi", "^lagring av el="],
+        "fi": ["^akku", "^akut=", "^akuissa", "^akkuj", "*ioniakku", "*litiumakku", "^akuston", "*energiavarast", "^litium",
+               "^energian varastoin", "^sähkön varastoin", "^sähköenergian varastoin"],
+        "en": ["^batter", "=energy storage", "^lithium", "=cell manufacturing", "^gigafactor", "=storage of energy"],
     },
     "electrification_power": {
         "label": "Electrification and power engineering",
@@ -106,9 +107,17 @@ STARTS = {
     for lang, terms in TERMS.items()
 }
 INFIXES = {lang: [t for t in terms if t.kind == "*"] for lang, terms in TERMS.items()}
+
+
+def _phrase(term: str) -> re.Pattern:
+    """A phrase starts at a word start; it ends at a word end unless it is a ``^`` term without a
+    trailing ``=`` ("^energian varastoin" matches "energian varastoinnista")."""
+    whole = term[0] == "=" or term.endswith("=")
+    return re.compile(rf"(?<!\w){re.escape(term[1:].rstrip('=').lower())}" + (r"(?![\w-])" if whole else r"\w*"))
+
+
 PHRASES = {
-    lang: [(topic, re.compile(rf"(?<!\w){re.escape(t[1:].rstrip('=').lower())}(?![\w-])"))
-           for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " in t]
+    lang: [(topic, _phrase(t)) for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " in t]
     for lang in LANGUAGES
 }
 

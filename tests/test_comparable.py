@@ -129,6 +129,12 @@ def test_topic_tags_keep_their_evidence_and_respect_language():
     assert [t.topic for t in tag_texts({"title": ("Akut ja niiden kierrätys", "fi")})] == ["batteries_energy_storage", "recycling_circular"]
     assert tag_texts({"title": ("Hakkuu ja metsänhoito", "fi")}) == []
     assert [t.topic for t in tag_texts({"title": ("Vedyn tuotanto ja varastointi", "fi")})] == ["hydrogen"]
+    # two-word phrases whose last word inflects (the misses the held-out descriptions showed)
+    storage = tag_texts({"description": ("Opinnoissa perehdyt sähköenergian varastoinnista digitaaliseen sähköverkkoon.", "fi")})
+    assert [(t.topic, t.terms) for t in storage][0] == ("batteries_energy_storage", ("sähköenergian varastoinnista",))
+    assert [t.topic for t in tag_texts({"description": ("Kursen behandlar lagring av energi i vätgas.", "sv")})] == [
+        "batteries_energy_storage", "hydrogen"]
+    assert tag_texts({"description": ("Logistik: transporter och lagring av gods.", "sv")}) == []
 
 
 def test_topics_are_stored_with_evidence_and_the_planner_queries_run(db_path):
