@@ -138,7 +138,7 @@ def coverage(ctx, sub_db) -> None:
 @click.option("--only", "only", multiple=True, metavar="SPIDER", help="Crawl only this spider (repeatable); default every spider.")
 @click.option("--replay", type=click.Path(file_okay=False, exists=True), help="Serve recorded responses from this folder on 127.0.0.1 and point every spider at it.")
 @click.option("--timeout", type=float, default=4 * 3600, show_default=True, help="Seconds each spider may crawl before it is stopped.")
-@click.option("--export-dir", default="exports", show_default=True, help="Where the full exports go.")
+@click.option("--export-dir", default=None, help="Where the full exports go (default: exports/ beside the database).")
 @click.option("--no-export", is_flag=True, help="Skip the exports.")
 @click.option("--log-dir", default=None, help="Where the spiders' logs go (default: logs/ beside the database).")
 @click.pass_context
@@ -162,7 +162,8 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir) 
             click.echo(f"Replaying {replay} on {server.base_url}")
         report = run_nightly(
             db_path, list(only) or None, server.base_url if server else None, timeout,
-            None if no_export else export_dir, log_dir, echo=lambda m: click.echo(m, err=True),
+            None if no_export else (export_dir or str(Path(db_path).resolve().parent / "exports")), log_dir,
+            echo=lambda m: click.echo(m, err=True),
         )
     except JobLocked as exc:
         click.echo(f"Error: {exc}", err=True)
@@ -183,7 +184,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir) 
 
 @main.command("export")
 @_db_option
-@click.option("--out", "out", default="exports", show_default=True, help="Folder for the export files (replaced as a whole).")
+@click.option("--out", "out", default=None, help="Folder for the export files, replaced as a whole (default: exports/ beside the database).")
 @click.pass_context
 def export_command(ctx, sub_db, out) -> None:
     """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
@@ -192,6 +193,7 @@ def export_command(ctx, sub_db, out) -> None:
     db_path = _db(ctx, sub_db)
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path} does not exist yet: run `aggregator nightly` or `aggregator crawl` first")
+    out = out or str(Path(db_path).resolve().parent / "exports")
     counts = export(db_path, out)
     click.echo(f"Exported to {out}/: " + ", ".join(f"{t} {n} rows" for t, n in counts.items()))
 
