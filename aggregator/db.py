@@ -417,7 +417,8 @@ class CourseStore:
         self.source = source
         self.run_id = run_id
         self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0}
-        self.columns = set(db["courses"].columns_dict)
+        self.column_order = list(db["courses"].columns_dict)
+        self.columns = set(self.column_order)
 
     def write(self, courses: Iterable[Course], seen_ids: Iterable[str] = ()) -> None:
         """Upsert a batch in one transaction."""
@@ -489,10 +490,25 @@ class CourseStore:
                         )
             writes.append({k: v for k, v in row.items() if k in self.columns})
         if writes:
-            self.db["courses"].upsert_all(writes, pk="id", alter=False)
+            self._write_rows(writes)
         if changes:
             self.db["course_changes"].insert_all(changes)
         self._providers(rows, stamp)
+
+    def _write_rows(self, writes: list[dict[str, Any]]) -> None:
+        """Insert or replace whole rows with one prepared statement per batch: the values are
+        already encoded, so sqlite-utils' per-value conversion and per-chunk query building
+        (the largest cost of a crawl's store after the full-text triggers) are not needed."""
+        columns = [c for c in self.column_order if c in writes[0]]
+        if any(len(w) != len(columns) for w in writes):
+            self.db["courses"].upsert_all(writes, pk="id", alter=False)  # rows of differing shapes
+            return
+        names = ", ".join(f"[{c}]" for c in columns)
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id")
+        self.db.conn.executemany(
+            f"insert into courses ({names}) values ({', '.join('?' * len(columns))}) on conflict(id) do update set {updates}",
+            [[w[c] for c in columns] for w in writes],
+        )
 
     def _providers(self, rows: list[dict[str, Any]], stamp: str) -> None:
         providers = {}

@@ -130,6 +130,23 @@ def _matches(term: Term, word: str) -> bool:
     return word == term.stem
 
 
+_WORD_TOPICS: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _word_topics(language: str, word: str) -> tuple[str, ...]:
+    """The topics one word matches in one language's terms; remembered, since course texts
+    reuse a small vocabulary (bounded: cleared when it grows past 200,000 words)."""
+    key = (language, word)
+    topics = _WORD_TOPICS.get(key)
+    if topics is None:
+        candidates = STARTS[language].get(word[:KEY], []) + [t for t in INFIXES[language] if t.stem in word]
+        topics = tuple(dict.fromkeys(t.topic for t in candidates if _matches(t, word)))
+        if len(_WORD_TOPICS) >= 200_000:
+            _WORD_TOPICS.clear()
+        _WORD_TOPICS[key] = topics
+    return topics
+
+
 @dataclass(frozen=True)
 class Tag:
     topic: str
@@ -149,13 +166,11 @@ def tag_texts(texts: dict[str, tuple[str | None, str | None]]) -> list[Tag]:
         words = set(_WORD.findall(lower))
         # English terms apply everywhere: Swedish and Finnish course names often carry English ones
         for language in (sorted({lang, "en"}) if lang in TERMS else LANGUAGES):
-            starts, infixes = STARTS[language], INFIXES[language]
             for word in words:
-                for term in starts.get(word[:KEY], []) + [t for t in infixes if t.stem in word]:
-                    if _matches(term, word):
-                        terms, fields = found.setdefault(term.topic, (set(), set()))
-                        terms.add(word)
-                        fields.add(field)
+                for topic in _word_topics(language, word):
+                    terms, fields = found.setdefault(topic, (set(), set()))
+                    terms.add(word)
+                    fields.add(field)
             for topic, phrase in PHRASES[language]:
                 match = phrase.search(lower)
                 if match:

@@ -36,6 +36,9 @@ SEED = 0
 
 MIN_LETTERS = 4
 MAX_LETTERS = 500
+# per-process memo sizes: distinct words scored, distinct texts decided
+WORD_CACHE_SIZE = 200_000
+DETECTION_CACHE_SIZE = 100_000
 # Mean log-likelihood per n-gram by which a language outside sv/fi/en must lead them before full
 # langdetect is asked to confirm it; measured on the samples, real sv/fi/en descriptions never
 # let a foreign language lead (<= 0), while short titles of loan words reach about 1.1.
@@ -121,36 +124,56 @@ class LanguageDetector:
         self._log = np.log(table + 1e-6).astype(np.float32)
         self._expected_columns = [self._languages.index(l) for l in EXPECTED]
         self._normal: dict[str, str] = {}
+        self._word_cache: dict[tuple[str, bool], tuple[np.ndarray | None, int]] = {}
+        self._detections: dict[tuple, Detection] = {}
         self._lock = threading.Lock()  # langdetect's factories are not thread-safe
 
     # --- the steps -----------------------------------------------------------------------
-    def _grams(self, text: str) -> list[int]:
-        """Rows of the n-grams langdetect would extract from ``text`` (single-spaced words):
-        1- to 3-grams of each word padded with spaces, characters normalised as langdetect
-        does, nothing from runs of capitals (acronyms). The same grams as
-        ``Detector._extract_ngrams``, several times faster."""
+    def _word_grams(self, word: str, last: bool) -> list[int]:
+        """Rows of the n-grams langdetect extracts from one word: its 1- to 3-grams padded with
+        spaces (the text's last word has no space after it), characters normalised as
+        langdetect does, nothing while capitals run (acronyms)."""
         index, normal = self._index, self._normal
         rows: list[int] = []
-        words = [w for w in text.split(" ") if w]
-        trailing = text.endswith(" ")
-        for position, word in enumerate(words):
-            chars = [normal.get(c) or self._normalise(c) for c in word]
-            # the text's last word has no space after it, unless the text ends with one
-            padded = [" ", *chars, " "] if position < len(words) - 1 or trailing else [" ", *chars]
-            for end in range(1, len(padded)):
-                ch = padded[end]
-                if ch != " " and ch.isupper() and padded[end - 1].isupper():
-                    continue  # langdetect's "capital word": no grams while capitals run
-                for n in (1, 2, 3):
-                    start = end - n + 1
-                    if start < 0:
-                        break
-                    gram = "".join(padded[start:end + 1])
-                    if gram != " ":
-                        row = index.get(gram)
-                        if row is not None:
-                            rows.append(row)
+        chars = [normal.get(c) or self._normalise(c) for c in word]
+        padded = [" ", *chars] if last else [" ", *chars, " "]
+        for end in range(1, len(padded)):
+            ch = padded[end]
+            if ch != " " and ch.isupper() and padded[end - 1].isupper():
+                continue  # langdetect's "capital word": no grams while capitals run
+            for n in (1, 2, 3):
+                start = end - n + 1
+                if start < 0:
+                    break
+                gram = "".join(padded[start:end + 1])
+                if gram != " ":
+                    row = index.get(gram)
+                    if row is not None:
+                        rows.append(row)
         return rows
+
+    def _grams(self, text: str) -> list[int]:
+        """Rows of the n-grams langdetect would extract from ``text`` (single-spaced words).
+        The same grams as ``Detector._extract_ngrams``, several times faster."""
+        words = [w for w in text.split(" ") if w]
+        last = len(words) - 1 if not text.endswith(" ") else -1
+        rows: list[int] = []
+        for position, word in enumerate(words):
+            rows.extend(self._word_grams(word, position == last))
+        return rows
+
+    def _word_score(self, word: str, last: bool) -> tuple[np.ndarray | None, int]:
+        """Summed log-probabilities of a word's grams over every language, and how many grams:
+        course texts reuse a small vocabulary, so each word is scored once per process."""
+        key = (word, last)
+        cached = self._word_cache.get(key)
+        if cached is None:
+            rows = self._word_grams(word, last)
+            cached = (self._log[rows].sum(axis=0, dtype=np.float64) if rows else None, len(rows))
+            if len(self._word_cache) >= WORD_CACHE_SIZE:
+                self._word_cache.clear()  # a crude bound: re-scoring is cheap, memory is not
+            self._word_cache[key] = cached
+        return cached
 
     def _normalise(self, ch: str) -> str:
         from langdetect.utils.ngram import NGram
@@ -159,10 +182,16 @@ class LanguageDetector:
         return self._normal[ch]
 
     def _ngram_scores(self, text: str) -> np.ndarray | None:
-        rows = self._grams(text)
-        if not rows:
-            return None
-        return self._log[rows].mean(axis=0)
+        """Mean log-probability per language of the text's n-grams (the naive-Bayes score)."""
+        words = [w for w in text.split(" ") if w]
+        last = len(words) - 1 if not text.endswith(" ") else -1
+        total, count = None, 0
+        for position, word in enumerate(words):
+            vector, grams = self._word_score(word, position == last)
+            if vector is not None:
+                total = vector.copy() if total is None else total + vector
+                count += grams
+        return None if total is None else (total / count).astype(np.float32)
 
     def _langdetect(self, factory: DetectorFactory, text: str) -> tuple[str, float]:
         detector = factory.create()
@@ -185,26 +214,38 @@ class LanguageDetector:
         if sami_letters and sami_letters + len(_SAMI_SOFT.findall(joined)) >= 2:
             return Detection("se", 0.9)
         marked = [lang for lang, marker in MARKERS.items() if marker.search(clean)]
+        key = (joined, letters, tuple(marked))
         with self._lock:
-            scores = self._ngram_scores(joined)
-            if scores is None:
-                return Detection(UNDETERMINED, 0.0)
-            foreign = self._foreign(scores, letters) if not marked else None
-            if foreign:
-                lang, prob = self._langdetect(self._full, joined)
-                if lang == foreign and prob >= FOREIGN_CONFIRM:
-                    return Detection(lang, round(prob, 4))
-            expected = scores[self._expected_columns].copy()
-            if len(marked) == 1:
-                expected[EXPECTED.index(marked[0])] += MARKER_BONUS
-            order = np.argsort(-expected)
-            lead = float(expected[order[0]] - expected[order[1]])
-            if lead >= DECISIVE_LEAD or letters >= LONG_TEXT:
-                # long texts: the naive-Bayes winner (on the samples it never differs from
-                # langdetect's there), without langdetect's costly random sampling
-                lang, prob = EXPECTED[int(order[0])], 1.0
-            else:
-                lang, prob = self._langdetect(self._focused, joined)
+            # the same title recurs across hundreds of events (numbers and codes aside)
+            known = self._detections.get(key)
+            if known is None:
+                known = self._decide(joined, letters, marked)
+                if len(self._detections) >= DETECTION_CACHE_SIZE:
+                    self._detections.clear()
+                self._detections[key] = known
+        return known
+
+    def _decide(self, joined: str, letters: int, marked: list[str]) -> Detection:
+        """The detection of the prepared text (the caller holds the lock)."""
+        scores = self._ngram_scores(joined)
+        if scores is None:
+            return Detection(UNDETERMINED, 0.0)
+        foreign = self._foreign(scores, letters) if not marked else None
+        if foreign:
+            lang, prob = self._langdetect(self._full, joined)
+            if lang == foreign and prob >= FOREIGN_CONFIRM:
+                return Detection(lang, round(prob, 4))
+        expected = scores[self._expected_columns].copy()
+        if len(marked) == 1:
+            expected[EXPECTED.index(marked[0])] += MARKER_BONUS
+        order = np.argsort(-expected)
+        lead = float(expected[order[0]] - expected[order[1]])
+        if lead >= DECISIVE_LEAD or letters >= LONG_TEXT:
+            # long texts: the naive-Bayes winner (on the samples it never differs from
+            # langdetect's there), without langdetect's costly random sampling
+            lang, prob = EXPECTED[int(order[0])], 1.0
+        else:
+            lang, prob = self._langdetect(self._focused, joined)
         if lang == UNDETERMINED:
             return Detection(UNDETERMINED, 0.0)
         return Detection(lang, round(self._calibrate(prob, lead, letters), 4))
