@@ -321,6 +321,24 @@ def _m0008_drop_country_region(db: sqlite_utils.Database) -> None:
     db["courses"].rebuild_fts()
 
 
+FTS_COLUMNS = ("title", "title_en", "description", "description_en", "provider_name")
+
+
+def _m0010_fts_update_on_text_change(db: sqlite_utils.Database) -> None:
+    """sqlite-utils' update trigger re-indexes a row's texts on every update; a nightly run
+    updates every listing's last_seen, which re-indexed all of them. Re-index only when an
+    indexed text changed."""
+    columns = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
+    changed = " or ".join(f'old."{c}" is not new."{c}"' for c in FTS_COLUMNS)
+    db.execute("drop trigger if exists courses_au")
+    db.execute(
+        f"""create trigger courses_au after update of {columns} on courses when {changed} begin
+  insert into courses_fts (courses_fts, rowid, {columns}) values('delete', old.rowid, {", ".join(f'old."{c}"' for c in FTS_COLUMNS)});
+  insert into courses_fts (rowid, {columns}) values (new.rowid, {", ".join(f'new."{c}"' for c in FTS_COLUMNS)});
+end"""
+    )
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -331,6 +349,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0007_topics", _m0007_topics),
     ("0008_drop_country_region", _m0008_drop_country_region),
     ("0009_title_index", lambda db: db["courses"].create_index(["title"])),  # the table's default sort
+    ("0010_fts_update_on_text_change", _m0010_fts_update_on_text_change),
 ]
 
 

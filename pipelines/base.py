@@ -9,6 +9,7 @@ from typing import Any
 class CrawlerPipeline:
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
+        self._increment = crawler.stats.inc_value  # looked up once: counting is per item and field
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "CrawlerPipeline":
@@ -19,4 +20,4 @@ class CrawlerPipeline:
         return self.crawler.spider
 
     def count(self, key: str, n: int = 1) -> None:
-        self.crawler.stats.inc_value(f"aggregator/{key}", n)
+        self._increment(f"aggregator/{key}", n)

@@ -116,8 +116,9 @@ def _phrase(term: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){re.escape(term[1:].rstrip('=').lower())}" + (r"(?![\w-])" if whole else r"\w*"))
 
 
+# (first word, topic, pattern): a phrase is searched for only in texts that contain its first word
 PHRASES = {
-    lang: [(topic, _phrase(t)) for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " in t]
+    lang: [(t[1:].split(" ")[0].lower(), topic, _phrase(t)) for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " in t]
     for lang in LANGUAGES
 }
 
@@ -171,7 +172,9 @@ def tag_texts(texts: dict[str, tuple[str | None, str | None]]) -> list[Tag]:
                     terms, fields = found.setdefault(topic, (set(), set()))
                     terms.add(word)
                     fields.add(field)
-            for topic, phrase in PHRASES[language]:
+            for first, topic, phrase in PHRASES[language]:
+                if first not in words:
+                    continue
                 match = phrase.search(lower)
                 if match:
                     terms, fields = found.setdefault(topic, (set(), set()))

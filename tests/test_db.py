@@ -143,3 +143,18 @@ def test_judge_flags_a_jump_in_errors_against_the_last_successful_run():
     verdict = judge(finish_reason="finished", items=100, errors=40, partial=False, previous={"items": 100, "errors": 2})
     assert verdict.status == "flagged" and "40 errors" in verdict.note
     assert judge(finish_reason="finished", items=0, errors=0, partial=False, previous=None).status == "failed"
+
+
+def test_full_text_index_follows_text_changes_but_not_bookkeeping_updates(db_path):
+    db = open_db(db_path)
+    _, store = open_run(db)
+    store.write([course("1", title="Batteriteknik")])
+    # every nightly run updates every listing's last_seen: the index is rewritten only when an
+    # indexed text changes (sqlite-utils' own trigger re-indexed the row on any update)
+    trigger = db.execute("select sql from sqlite_master where name = 'courses_au'").fetchone()[0].lower()
+    assert "after update of" in trigger and "last_seen" not in trigger and 'old."title" is not new."title"' in trigger
+    db.execute("update courses set last_seen = '2030-01-01', title_en = title_en")
+    assert [r["title"] for r in db["courses"].search("batteri")] == ["Batteriteknik"]
+    db.execute("update courses set title = 'Vätgasteknik'")
+    assert [r["title"] for r in db["courses"].search("vätgas")] == ["Vätgasteknik"]
+    assert list(db["courses"].search("batteri")) == []
