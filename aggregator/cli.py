@@ -141,8 +141,11 @@ def coverage(ctx, sub_db) -> None:
 @click.option("--export-dir", default=None, help="Where the full exports go (default: exports/ beside the database).")
 @click.option("--no-export", is_flag=True, help="Skip the exports.")
 @click.option("--log-dir", default=None, help="Where the spiders' logs go (default: logs/ beside the database).")
+@click.option("--incremental", is_flag=True,
+              help="Sources with a change feed (Susa-navet updatedSince, Opintopolku modified times) fetch only what changed since their "
+                   "last clean run; removals then come only from the sources' deletion records. Run a full job now and then (e.g. weekly).")
 @click.pass_context
-def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir) -> None:
+def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental) -> None:
     """The nightly job: crawl every source, fill in English, export, report per source.
 
     Exit code 0 only when every source finished cleanly; otherwise 1, naming each source and why.
@@ -163,7 +166,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir) 
         report = run_nightly(
             db_path, list(only) or None, server.base_url if server else None, timeout,
             None if no_export else (export_dir or str(Path(db_path).resolve().parent / "exports")), log_dir,
-            echo=lambda m: click.echo(m, err=True),
+            echo=lambda m: click.echo(m, err=True), incremental=incremental,
         )
     except JobLocked as exc:
         click.echo(f"Error: {exc}", err=True)

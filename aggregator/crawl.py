@@ -27,6 +27,11 @@ def spider_names() -> list[str]:
     return sorted(_loader().list())
 
 
+def has_change_feed(spider: str) -> bool:
+    """Whether the spider can fetch only what changed since its last clean run (``incremental=1``)."""
+    return bool(getattr(_loader().load(spider), "change_feed", False))
+
+
 def replay_base_url(spider: str, server_url: str) -> str:
     """The spider's API root on a replay server: the server plus the path of the real API root,
     so one folder mirroring the real URL paths serves every source."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -350,6 +350,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0008_drop_country_region", _m0008_drop_country_region),
     ("0009_title_index", lambda db: db["courses"].create_index(["title"])),  # the table's default sort
     ("0010_fts_update_on_text_change", _m0010_fts_update_on_text_change),
+    # the language facet on request: without an index it scans every row (300 ms at 300,000)
+    ("0011_effective_language_index", lambda db: db["courses"].create_index(["title_effective_lang"], if_not_exists=True)),
 ]
 
 
@@ -378,6 +380,28 @@ def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
     db.enable_wal()
     migrate(db)
     return db
+
+
+def last_successful_crawl(path: str | None, source: str) -> str | None:
+    """The Swedish local date of the source's last clean crawl, a day early (the change feeds
+    take local dates; a day's overlap costs a few re-read listings, a gap would lose some);
+    None when there was none."""
+    path = resolve_db_path(path)
+    if not Path(path).exists():
+        return None
+    db = open_db(path)
+    try:
+        row = db.execute("select last_successful_crawl from sources where name = ?", [source]).fetchone()
+    finally:
+        db.close()
+    if not row or not row[0]:
+        return None
+    from zoneinfo import ZoneInfo
+
+    stamp = datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return (stamp.astimezone(ZoneInfo("Europe/Stockholm")).date() - timedelta(days=1)).isoformat()
 
 
 def known_modified(path: str | None, source: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
-from aggregator.crawl import replay_base_url, run_spider, spider_names
+from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
 from aggregator.db import now_iso, open_db
 
 DEFAULT_TIMEOUT = 4 * 3600
@@ -107,6 +107,7 @@ def run_nightly(
     log_dir: str | None = None,
     echo: Callable[[str], None] = print,
     translate: bool = True,
+    incremental: bool = False,
 ) -> NightlyReport:
     lock = lock_for(db_path)
     try:
@@ -135,8 +136,11 @@ def run_nightly(
                 ).fetchone()
                 echo(f"    {spider}: {row[0]} listings stored, {elapsed / 60:.1f} min")
 
+            # incremental: sources with a change feed fetch only what changed since their last
+            # clean run; listings are then removed only by the source's deletion records
+            arguments = ["incremental=1"] if incremental and has_change_feed(spider) else []
             result = run_spider(
-                spider, db_path, replay_base_url(spider, replay_url) if replay_url else None,
+                spider, db_path, replay_base_url(spider, replay_url) if replay_url else None, arguments,
                 timeout=timeout, log_file=str(logs / f"{spider}.log"), on_tick=_every(30, tick),
             )
             source = _result(db, spider, first, result.seconds, result.returncode, result.timed_out)

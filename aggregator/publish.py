@@ -44,4 +44,8 @@ def datasette_command(python: str, db_path: str, host: str, port: int) -> list[s
         "--setting", "facet_time_limit_ms", "500",
         # suggesting facets runs a query per column on every table page: seconds at 300,000 rows
         "--setting", "suggest_facets", "off",
+        # long descriptions cut in HTML tables (the row page and JSON/CSV keep them whole):
+        # a page of 100 full rows was close to a megabyte of HTML to render
+        "--setting", "truncate_cells_html", "200",
+        "--setting", "default_page_size", "50",
     ]

@@ -7,7 +7,8 @@ Folder layout:
 - ``DIR/manifest.json`` (optional) lists responses that need more than that, matched first:
   ``[{"path": "/x", "query": {"page": "2"}, "status": 500, "headers": {...},
   "body_file": "rel/path" | "body": <str or JSON>, "delay": seconds}]``; ``query`` matches when
-  every given parameter has that value, so one entry can answer a whole family of requests;
+  every given parameter has that value (``"*"``: any value, but present), so one entry can
+  answer a whole family of requests;
   ``path`` ending in ``*`` matches every path with that prefix (e.g. a 500 for a whole API).
 
 Every request is logged (``server.requests``) so tests can assert on paths and headers.
@@ -83,7 +84,7 @@ class ReplayServer:
             elif wanted_path != path:
                 continue
             wanted = {k: str(v) for k, v in (entry.get("query") or {}).items()}
-            if any(query.get(k) != v for k, v in wanted.items()):
+            if any(query.get(k) != v if v != "*" else k not in query for k, v in wanted.items()):
                 continue
             if "body_file" in entry:
                 file = self.root / entry["body_file"]

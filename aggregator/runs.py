@@ -39,8 +39,10 @@ def start_run(db: sqlite_utils.Database, source: str) -> int:
 def last_successful(db: sqlite_utils.Database, source: str, before_run: int) -> dict[str, Any] | None:
     rows = list(
         db.query(
+            # the reference for "too few listings" is a complete run, not a partial one
+            # (filters, or an incremental run that saw only what changed)
             "select * from crawl_runs where source = ? and status = 'finished' and id < ? "
-            "order by id desc limit 1",
+            "and coalesce(note, '') not like 'partial crawl%' order by id desc limit 1",
             [source, before_run],
         )
     )
@@ -58,9 +60,9 @@ def judge(
 ) -> RunVerdict:
     if finish_reason != "finished":
         return RunVerdict("failed", f"crawl ended early ({finish_reason}); nothing marked removed", False)
-    if items == 0:
+    if items == 0 and not partial:
         return RunVerdict("failed", "zero listings seen; nothing marked removed", False)
-    if previous and previous.get("items"):
+    if previous and previous.get("items") and not partial:
         floor = previous["items"] * min_share
         if items < floor:
             return RunVerdict(
@@ -78,7 +80,7 @@ def judge(
     if errors:
         return RunVerdict("flagged", f"{errors} request/parse errors; nothing marked removed", False)
     if partial:
-        return RunVerdict("finished", "partial crawl (filters); unseen listings kept", False)
+        return RunVerdict("finished", "partial crawl (filters or change feed); unseen listings kept", False)
     return RunVerdict("finished", "", True)
 
 

@@ -4,7 +4,8 @@
 
 1. crawl + every pipeline (no machine translation: no model installed) of the Susa-navet events,
    against Scrapy's ceiling: a bare spider yielding the same events from the same replay server;
-2. an unchanged second run (the nightly case) against the first;
+2. an unchanged second run (the nightly case) against the first: a full re-crawl, and an
+   incremental one (``incremental=1``: only the events the change feed reports);
 3. the store: writing the crawled rows through CourseStore (upsert, history, topics, full-text
    triggers) against a bare sqlite-utils insert_all of the same rows.
 Peak memory is the largest resident set of the crawl processes.
@@ -33,9 +34,11 @@ from spiders.items import COURSE_FIELDS, Course  # noqa: E402
 BENCH_SETTINGS = ["AUTOTHROTTLE_ENABLED=0", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "LOG_LEVEL=WARNING"]
 
 
-def crawl(db: Path, base: str) -> tuple[float, int]:
+def crawl(db: Path, base: str, *arguments: str) -> tuple[float, int]:
     started = time.perf_counter()
     command = [sys.executable, "-m", "aggregator.cli", "--db", str(db), "crawl", "susanavet_se", "--base-url", base]
+    for argument in arguments:
+        command += ["-a", argument]
     for setting in BENCH_SETTINGS:
         command += ["-s", setting]
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -89,6 +92,7 @@ def main() -> None:
         bare_seconds, bare_items = bare(base)
         first, peak = crawl(args.work / "run.db", base)
         second, _ = crawl(args.work / "run.db", base)
+        third, _ = crawl(args.work / "run.db", base, "incremental=1")
     db = sqlite_utils.Database(args.work / "run.db")
     runs = list(db["crawl_runs"].rows_where(order_by="id"))
     items = runs[0]["items"]
@@ -99,6 +103,8 @@ def main() -> None:
     print(f"crawl + pipelines, no MT (1st run):  {items / first:8.0f} items/s  ({first:.1f}s) = {bare_items / bare_seconds and (items / first) / (bare_items / bare_seconds):.0%} of the bare ceiling")
     print(f"unchanged 2nd run:                   {items / second:8.0f} items/s  ({second:.1f}s) = {first / second:.1f}x faster; model calls {counters[1].get('translate/model_calls', 0)}; "
           f"changed {runs[1]['changed']}, removed {runs[1]['removed']}")
+    print(f"unchanged incremental run:           {third:.1f}s = {first / third:.1f}x faster (change feed: events updated since the last clean run; "
+          f"model calls {counters[2].get('translate/model_calls', 0)}, changed {runs[2]['changed']}, removed {runs[2]['removed']})")
     print(f"database build, {rows} rows: bare insert_all {rows / insert_all_seconds:.0f} rows/s, CourseStore {rows / store_seconds:.0f} rows/s "
           f"= {store_seconds / insert_all_seconds:.1f}x the bare time")
     print(f"peak memory of the crawl processes: {peak} MB")

@@ -91,6 +91,12 @@ def susanavet(out: Path, events: int, rng: random.Random) -> None:
                    "execution": {"condition": {"type": "C_ExecutionCondition", "code": "1"}, "start": start},
                    "paceOfStudy": {"percentage": rng.choice([25, 50, 100])}}
         event_records.append({"id": f"e.sv.bench.{i}", "status": "ACTIVE", "content": content})
+    # the change feed: every synthetic event was last edited on 2026-10-01, so asked for the
+    # events updated since a later day (an incremental nightly run) the API has none to give
+    (out / "recorded" / "educationEvents-unchanged.json").write_text(json.dumps(
+        {"links": [], "educationEvents": [], "page": {"size": PAGE, "totalElements": 0, "totalPages": 0, "pageNumber": 0}}), "utf-8")
+    manifest.append({"path": "/susa-navet/emil3/educationEvents", "query": {"updatedSince": "*"},
+                     "body_file": "recorded/educationEvents-unchanged.json"})
     pages("educationProviders", providers)
     pages("educationInfos", infos)
     pages("educationEvents", event_records)

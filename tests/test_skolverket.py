@@ -133,3 +133,27 @@ def test_susanavet_end_to_end_marks_a_deleted_record_removed(db_path, tmp_path):
     assert row[0] is not None
     last = list(db["crawl_runs"].rows_where(order_by="id desc", limit=1))[0]
     assert last["removed"] == 1 and db["courses"].count == 6
+
+
+def test_incremental_nightly_reads_only_the_change_feed_and_takes_deletions_from_it(db_path, tmp_path):
+    import shutil
+
+    run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(SUSA))
+    db = sqlite_utils.Database(db_path)
+    active = [r[0] for r in db.execute("select source_id from courses where removed_at is null order by source_id")]
+    gone = active[0]
+    # the change feed (updatedSince) since the last clean run: one event deleted, nothing else
+    replay = tmp_path / "replay"
+    shutil.copytree(SUSA, replay)
+    manifest = json.loads((replay / "manifest.json").read_text("utf-8"))
+    feed = {"links": [], "educationEvents": [{"id": gone, "status": "DELETED", "content": None}],
+            "page": {"size": 2000, "totalElements": 1, "totalPages": 1, "pageNumber": 0}}
+    manifest.insert(0, {"path": "/susa-navet/emil3/educationEvents", "query": {"updatedSince": "*"}, "body": feed})
+    (replay / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    result = run_cli("--db", db_path, "nightly", "--incremental", "--only", "susanavet_se", "--replay", str(replay), "--no-export")
+    assert result.returncode == 0, result.stderr
+    rows = {r[0]: r[1] for r in db.execute("select source_id, removed_at from courses")}
+    assert rows[gone] is not None
+    assert all(rows[s] is None for s in active[1:])  # not in the feed: unchanged, not removed
+    last = list(db["crawl_runs"].rows_where(order_by="id desc", limit=1))[0]
+    assert (last["status"], last["items"], last["removed"]) == ("finished", 0, 1)

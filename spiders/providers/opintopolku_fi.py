@@ -35,6 +35,7 @@ PAGE_SIZE = 200  # the API's maximum
 
 class OpintopolkuFiSpider(JsonApiSpider):
     name = "opintopolku_fi"
+    change_feed = True  # incremental=1: documents whose modified time is unchanged are not fetched again
     country = "FI"
     default_base_url = "https://opintopolku.fi"
     source_title = "Opintopolku / Studyinfo (Finnish National Agency for Education)"

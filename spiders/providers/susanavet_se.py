@@ -60,6 +60,7 @@ class InfoStore:
 
 class SusanavetSeSpider(SkolverketApiSpider):
     name = "susanavet_se"
+    change_feed = True  # incremental=1: Susa-navet answers updatedSince with the events edited since, deleted ones included
     default_base_url = "https://api.skolverket.se/susa-navet/emil3"
     page_size = 2000  # the API's maximum
     source_title = "Skolverket Susa-navet (EMIL 3): Swedish register of education events"
