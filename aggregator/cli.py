@@ -152,6 +152,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
     Exit code 3 when another nightly job holds the database's lock.
     """
     from aggregator.crawl import spider_names
+    from aggregator.db import beside_db
     from aggregator.nightly import JobLocked, run_nightly
     from aggregator.replay import ReplayServer
 
@@ -165,7 +166,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
             click.echo(f"Replaying {replay} on {server.base_url}")
         report = run_nightly(
             db_path, list(only) or None, server.base_url if server else None, timeout,
-            None if no_export else (export_dir or str(Path(db_path).resolve().parent / "exports")), log_dir,
+            None if no_export else (export_dir or str(beside_db(db_path, "exports"))), log_dir,
             echo=lambda m: click.echo(m, err=True), incremental=incremental,
         )
     except JobLocked as exc:
@@ -191,12 +192,13 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
 @click.pass_context
 def export_command(ctx, sub_db, out) -> None:
     """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
+    from aggregator.db import beside_db
     from aggregator.export import export
 
     db_path = _db(ctx, sub_db)
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path} does not exist yet: run `aggregator nightly` or `aggregator crawl` first")
-    out = out or str(Path(db_path).resolve().parent / "exports")
+    out = out or str(beside_db(db_path, "exports"))
     counts = export(db_path, out)
     click.echo(f"Exported to {out}/: " + ", ".join(f"{t} {n} rows" for t, n in counts.items()))
 

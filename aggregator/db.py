@@ -228,11 +228,14 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+FTS_COLUMNS = ("title", "title_en", "description", "description_en", "provider_name")
+
+
 def _m0002_fulltext(db: sqlite_utils.Database) -> None:
     # The trigram tokenizer matches inside words: "batteri" in "batteriteknik", "hitsau" in
     # "hitsauksen". Plain unicode61 matches whole tokens only and misses both.
     db["courses"].enable_fts(
-        ["title", "title_en", "description", "description_en", "provider_name"],
+        list(FTS_COLUMNS),
         tokenize="trigram",
         create_triggers=True,
     )
@@ -321,9 +324,6 @@ def _m0008_drop_country_region(db: sqlite_utils.Database) -> None:
     db["courses"].rebuild_fts()
 
 
-FTS_COLUMNS = ("title", "title_en", "description", "description_en", "provider_name")
-
-
 def _m0010_fts_update_on_text_change(db: sqlite_utils.Database) -> None:
     """sqlite-utils' update trigger re-indexes a row's texts on every update; a nightly run
     updates every listing's last_seen, which re-indexed all of them. Re-index only when an
@@ -339,6 +339,13 @@ end"""
     )
 
 
+def _m0012_partial_runs(db: sqlite_utils.Database) -> None:
+    """Whether a run saw only part of its source (filters, or an incremental run), so a
+    complete run is not measured against it; earlier runs said so only in their note."""
+    db["crawl_runs"].add_column("partial", int)
+    db.execute("update crawl_runs set partial = 1 where note like 'partial crawl%'")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -352,6 +359,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0010_fts_update_on_text_change", _m0010_fts_update_on_text_change),
     # the language facet on request: without an index it scans every row (300 ms at 300,000)
     ("0011_effective_language_index", lambda db: db["courses"].create_index(["title_effective_lang"], if_not_exists=True)),
+    ("0012_partial_runs", _m0012_partial_runs),
 ]
 
 
@@ -382,23 +390,33 @@ def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
     return db
 
 
+def beside_db(db_path: str | os.PathLike[str], name: str) -> Path:
+    """A folder next to the database (exports/, logs/), wherever the job was started from."""
+    return Path(db_path).resolve().parent / name
+
+
+def _read_existing(path: str | None, sql: str, params: list[Any]) -> list[tuple]:
+    """Rows of a query on the database at ``path``; none when it does not exist yet."""
+    path = resolve_db_path(path)
+    if not Path(path).exists():
+        return []
+    db = open_db(path)
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
 def last_successful_crawl(path: str | None, source: str) -> str | None:
     """The Swedish local date of the source's last clean crawl, a day early (the change feeds
     take local dates; a day's overlap costs a few re-read listings, a gap would lose some);
     None when there was none."""
-    path = resolve_db_path(path)
-    if not Path(path).exists():
-        return None
-    db = open_db(path)
-    try:
-        row = db.execute("select last_successful_crawl from sources where name = ?", [source]).fetchone()
-    finally:
-        db.close()
-    if not row or not row[0]:
+    rows = _read_existing(path, "select last_successful_crawl from sources where name = ?", [source])
+    if not rows or not rows[0][0]:
         return None
     from zoneinfo import ZoneInfo
 
-    stamp = datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    stamp = datetime.fromisoformat(rows[0][0].replace("Z", "+00:00"))
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
     return (stamp.astimezone(ZoneInfo("Europe/Stockholm")).date() - timedelta(days=1)).isoformat()
@@ -406,21 +424,12 @@ def last_successful_crawl(path: str | None, source: str) -> str | None:
 
 def known_modified(path: str | None, source: str) -> dict[str, str]:
     """source_id -> source_modified_at of the source's current (not removed) listings."""
-    path = resolve_db_path(path)
-    if not Path(path).exists():
-        return {}
-    db = open_db(path)
-    try:
-        return {
-            row[0]: row[1]
-            for row in db.execute(
-                "select source_id, source_modified_at from courses "
-                "where source = ? and removed_at is null and source_modified_at is not null",
-                [source],
-            ).fetchall()
-        }
-    finally:
-        db.close()
+    return dict(_read_existing(
+        path,
+        "select source_id, source_modified_at from courses "
+        "where source = ? and removed_at is null and source_modified_at is not null",
+        [source],
+    ))
 
 
 # --- writing courses -----------------------------------------------------------------------

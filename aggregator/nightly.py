@@ -14,7 +14,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
-from aggregator.db import now_iso, open_db
+from aggregator.db import beside_db, now_iso, open_db
 
 DEFAULT_TIMEOUT = 4 * 3600
 
@@ -122,7 +122,7 @@ def run_nightly(
         if stale:
             echo(f"Closed {stale} crawl run(s) left open by an interrupted job.")
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        logs = Path(log_dir or Path(db_path).resolve().parent / "logs") / f"nightly-{stamp}"
+        logs = Path(log_dir or beside_db(db_path, "logs")) / f"nightly-{stamp}"
         logs.mkdir(parents=True, exist_ok=True)
         spiders = only or spider_names()
         for position, spider in enumerate(spiders, 1):

@@ -42,7 +42,7 @@ def last_successful(db: sqlite_utils.Database, source: str, before_run: int) -> 
             # the reference for "too few listings" is a complete run, not a partial one
             # (filters, or an incremental run that saw only what changed)
             "select * from crawl_runs where source = ? and status = 'finished' and id < ? "
-            "and coalesce(note, '') not like 'partial crawl%' order by id desc limit 1",
+            "and not coalesce(partial, 0) order by id desc limit 1",
             [source, before_run],
         )
     )
@@ -151,6 +151,7 @@ def finish_run(
                 "invalid_fields": json.dumps(_prefixed(stats, "aggregator/invalid/")),
                 "error_counts": json.dumps(errors_by_kind),
                 "note": verdict.note or None,
+                "partial": int(partial),
                 "counters": json.dumps(
                     {k.split("/", 1)[1]: v for k, v in sorted(stats.items()) if k.startswith("aggregator/") and isinstance(v, (int, float))}
                 ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
@@ -131,21 +132,12 @@ def _matches(term: Term, word: str) -> bool:
     return word == term.stem
 
 
-_WORD_TOPICS: dict[tuple[str, str], tuple[str, ...]] = {}
-
-
+@lru_cache(maxsize=200_000)
 def _word_topics(language: str, word: str) -> tuple[str, ...]:
     """The topics one word matches in one language's terms; remembered, since course texts
-    reuse a small vocabulary (bounded: cleared when it grows past 200,000 words)."""
-    key = (language, word)
-    topics = _WORD_TOPICS.get(key)
-    if topics is None:
-        candidates = STARTS[language].get(word[:KEY], []) + [t for t in INFIXES[language] if t.stem in word]
-        topics = tuple(dict.fromkeys(t.topic for t in candidates if _matches(t, word)))
-        if len(_WORD_TOPICS) >= 200_000:
-            _WORD_TOPICS.clear()
-        _WORD_TOPICS[key] = topics
-    return topics
+    reuse a small vocabulary."""
+    candidates = STARTS[language].get(word[:KEY], []) + [t for t in INFIXES[language] if t.stem in word]
+    return tuple(dict.fromkeys(t.topic for t in candidates if _matches(t, word)))
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,24 @@ def test_unseen_listings_are_removed_only_after_a_clean_plausible_complete_run(d
     assert db["crawl_runs"].get(run_id)["removed"] == 2
 
 
+def test_a_partial_run_is_not_the_reference_for_the_next_complete_one(db_path):
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(10)])
+    assert _finish(db, run_id, store).status == "finished"
+    # an incremental (or filtered) run sees one changed listing, and that is fine ...
+    run_id, store = open_run(db)
+    store.write([course("0")])
+    assert _finish(db, run_id, store, partial=True).status == "finished"
+    assert db["crawl_runs"].get(run_id)["partial"] == 1
+    # ... but a complete run seeing 2 of 10 is measured against the last complete run, not it
+    run_id, store = open_run(db)
+    store.write([course("0"), course("1")])
+    verdict = _finish(db, run_id, store)
+    assert verdict.status == "flagged" and "last successful run (10)" in verdict.note
+    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 0
+
+
 def test_seen_markers_keep_listings_alive_in_incremental_runs(db_path):
     db = open_db(db_path)
     run_id, store = open_run(db)

@@ -124,15 +124,18 @@ class LanguageDetector:
         self._log = np.log(table + 1e-6).astype(np.float32)
         self._expected_columns = [self._languages.index(l) for l in EXPECTED]
         self._normal: dict[str, str] = {}
-        self._word_cache: dict[tuple[str, bool], tuple[np.ndarray | None, int]] = {}
-        self._detections: dict[tuple, Detection] = {}
+        # per-detector memos: course texts reuse a small vocabulary, and the same title recurs
+        # across hundreds of events (numbers and codes aside)
+        self._word_score = lru_cache(maxsize=WORD_CACHE_SIZE)(self._score_word)
+        self._decide = lru_cache(maxsize=DETECTION_CACHE_SIZE)(self._decide_prepared)
         self._lock = threading.Lock()  # langdetect's factories are not thread-safe
 
     # --- the steps -----------------------------------------------------------------------
     def _word_grams(self, word: str, last: bool) -> list[int]:
         """Rows of the n-grams langdetect extracts from one word: its 1- to 3-grams padded with
         spaces (the text's last word has no space after it), characters normalised as
-        langdetect does, nothing while capitals run (acronyms)."""
+        langdetect does, nothing while capitals run (acronyms). Over a text's words these are
+        the grams of ``Detector._extract_ngrams``, several times faster."""
         index, normal = self._index, self._normal
         rows: list[int] = []
         chars = [normal.get(c) or self._normalise(c) for c in word]
@@ -152,28 +155,11 @@ class LanguageDetector:
                         rows.append(row)
         return rows
 
-    def _grams(self, text: str) -> list[int]:
-        """Rows of the n-grams langdetect would extract from ``text`` (single-spaced words).
-        The same grams as ``Detector._extract_ngrams``, several times faster."""
-        words = [w for w in text.split(" ") if w]
-        last = len(words) - 1 if not text.endswith(" ") else -1
-        rows: list[int] = []
-        for position, word in enumerate(words):
-            rows.extend(self._word_grams(word, position == last))
-        return rows
-
-    def _word_score(self, word: str, last: bool) -> tuple[np.ndarray | None, int]:
-        """Summed log-probabilities of a word's grams over every language, and how many grams:
-        course texts reuse a small vocabulary, so each word is scored once per process."""
-        key = (word, last)
-        cached = self._word_cache.get(key)
-        if cached is None:
-            rows = self._word_grams(word, last)
-            cached = (self._log[rows].sum(axis=0, dtype=np.float64) if rows else None, len(rows))
-            if len(self._word_cache) >= WORD_CACHE_SIZE:
-                self._word_cache.clear()  # a crude bound: re-scoring is cheap, memory is not
-            self._word_cache[key] = cached
-        return cached
+    def _score_word(self, word: str, last: bool) -> tuple[np.ndarray | None, int]:
+        """Summed log-probabilities of a word's grams over every language, and how many grams
+        (memoised per detector as ``_word_score``)."""
+        rows = self._word_grams(word, last)
+        return (self._log[rows].sum(axis=0, dtype=np.float64) if rows else None), len(rows)
 
     def _normalise(self, ch: str) -> str:
         from langdetect.utils.ngram import NGram
@@ -189,7 +175,7 @@ class LanguageDetector:
         for position, word in enumerate(words):
             vector, grams = self._word_score(word, position == last)
             if vector is not None:
-                total = vector.copy() if total is None else total + vector
+                total = vector if total is None else total + vector  # a new array: the memo stays intact
                 count += grams
         return None if total is None else (total / count).astype(np.float32)
 
@@ -214,19 +200,12 @@ class LanguageDetector:
         if sami_letters and sami_letters + len(_SAMI_SOFT.findall(joined)) >= 2:
             return Detection("se", 0.9)
         marked = [lang for lang, marker in MARKERS.items() if marker.search(clean)]
-        key = (joined, letters, tuple(marked))
         with self._lock:
-            # the same title recurs across hundreds of events (numbers and codes aside)
-            known = self._detections.get(key)
-            if known is None:
-                known = self._decide(joined, letters, marked)
-                if len(self._detections) >= DETECTION_CACHE_SIZE:
-                    self._detections.clear()
-                self._detections[key] = known
-        return known
+            return self._decide(joined, letters, tuple(marked))
 
-    def _decide(self, joined: str, letters: int, marked: list[str]) -> Detection:
-        """The detection of the prepared text (the caller holds the lock)."""
+    def _decide_prepared(self, joined: str, letters: int, marked: tuple[str, ...]) -> Detection:
+        """The detection of the prepared text (memoised per detector as ``_decide``; the caller
+        holds the lock)."""
         scores = self._ngram_scores(joined)
         if scores is None:
             return Detection(UNDETERMINED, 0.0)
