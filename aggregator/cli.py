@@ -108,18 +108,38 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", type=int, default=os.cpu_count() or 1, show_default="one per core", help="Worker processes (each renders pages on its own core).")
+@click.option("--immutable", is_flag=True, help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy nobody writes while it is served, see `aggregator snapshot`.")
+@click.option("--cache-mb", type=int, default=256, show_default=True, help="With --immutable: keep up to this many MB of pages per worker (the snapshot cannot change, so a page is computed once); 0 turns it off.")
 @click.pass_context
-def serve(ctx, sub_db, host, port) -> None:
+def serve(ctx, sub_db, host, port, workers, immutable, cache_mb) -> None:
     """Publish the database with Datasette (browse, facets, search, CSV/JSON)."""
     db_path = _db(ctx, sub_db)
     if not Path(db_path).exists():
         raise click.ClickException(f"{db_path} does not exist yet: run `aggregator crawl` first")
-    open_db(db_path).close()
-    from aggregator.publish import datasette_command
+    if not immutable:
+        open_db(db_path).close()  # brings an older database's schema up to date
+    from aggregator.publish import serve as serve_datasette
 
-    command = datasette_command(sys.executable, db_path, host, port)
-    click.echo(f"Datasette on http://{host}:{port}/ (Ctrl+C to stop)")
-    sys.exit(subprocess.call(command))
+    click.echo(f"Datasette on http://{host}:{port}/ with {workers} worker process(es) (Ctrl+C to stop)")
+    serve_datasette(db_path, host, port, workers=max(1, workers), immutable=immutable, cache_mb=cache_mb)
+
+
+@main.command()
+@_db_option
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.pass_context
+def snapshot(ctx, sub_db, target) -> None:
+    """Copy the database to TARGET for publishing with `aggregator serve --immutable`.
+
+    The copy replaces TARGET atomically; restart the server to serve it."""
+    from aggregator.db import snapshot as take_snapshot
+
+    db_path = _db(ctx, sub_db)
+    if not Path(db_path).exists():
+        raise click.ClickException(f"{db_path} does not exist yet: run `aggregator nightly` first")
+    open_db(db_path).close()
+    click.echo(f"Published {take_snapshot(db_path, target)}")
 
 
 @main.command()
@@ -144,8 +164,10 @@ def coverage(ctx, sub_db) -> None:
 @click.option("--incremental", is_flag=True,
               help="Sources with a change feed (Susa-navet updatedSince, Opintopolku modified times) fetch only what changed since their "
                    "last clean run; removals then come only from the sources' deletion records. Run a full job now and then (e.g. weekly).")
+@click.option("--snapshot", "snapshot_to", default=None, metavar="PATH",
+              help="At the end, publish a copy of the database here for `aggregator serve --immutable` (replaced atomically).")
 @click.pass_context
-def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental) -> None:
+def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental, snapshot_to) -> None:
     """The nightly job: crawl every source, fill in English, export, report per source.
 
     Exit code 0 only when every source finished cleanly; otherwise 1, naming each source and why.
@@ -167,7 +189,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
         report = run_nightly(
             db_path, list(only) or None, server.base_url if server else None, timeout,
             None if no_export else (export_dir or str(beside_db(db_path, "exports"))), log_dir,
-            echo=lambda m: click.echo(m, err=True), incremental=incremental,
+            echo=lambda m: click.echo(m, err=True), incremental=incremental, snapshot_to=snapshot_to,
         )
     except JobLocked as exc:
         click.echo(f"Error: {exc}", err=True)

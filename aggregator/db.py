@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -346,6 +347,20 @@ def _m0012_partial_runs(db: sqlite_utils.Database) -> None:
     db.execute("update crawl_runs set partial = 1 where note like 'partial crawl%'")
 
 
+# The planners' default facets (datasette_metadata.yml). Datasette counts each facet over the
+# filtered rows; with every default facet column in one index per filter column, a facet page
+# filtered by any of them is counted from the index alone instead of reading 300,000 wide rows
+# (2.3 s -> 0.37 s for a country-filtered facet page).
+DEFAULT_FACETS = ("country", "education_type", "eqf_level", "region")
+
+
+def _m0013_covering_facet_indexes(db: sqlite_utils.Database) -> None:
+    for column in DEFAULT_FACETS:
+        db.execute(f"drop index if exists idx_courses_{column}")
+        others = [c for c in DEFAULT_FACETS if c != column]
+        db["courses"].create_index([column, *others], index_name=f"idx_courses_facets_{column}", if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -360,6 +375,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     # the language facet on request: without an index it scans every row (300 ms at 300,000)
     ("0011_effective_language_index", lambda db: db["courses"].create_index(["title_effective_lang"], if_not_exists=True)),
     ("0012_partial_runs", _m0012_partial_runs),
+    ("0013_covering_facet_indexes", _m0013_covering_facet_indexes),
 ]
 
 
@@ -393,6 +409,27 @@ def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
 def beside_db(db_path: str | os.PathLike[str], name: str) -> Path:
     """A folder next to the database (exports/, logs/), wherever the job was started from."""
     return Path(db_path).resolve().parent / name
+
+
+def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Copy the database to ``target`` for publishing, atomically: a server reading the old
+    snapshot keeps reading it (its open file) until it is restarted on the new one. The copy is
+    a consistent point in time (SQLite's online backup) in rollback-journal mode, so it can be
+    opened immutable and read-only."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.staging")
+    staging.unlink(missing_ok=True)
+    source = sqlite3.connect(str(db_path))
+    copy = sqlite3.connect(str(staging))
+    try:
+        source.backup(copy)
+        copy.execute("pragma journal_mode = delete")
+    finally:
+        copy.close()
+        source.close()
+    os.replace(staging, target)
+    return target
 
 
 def _read_existing(path: str | None, sql: str, params: list[Any]) -> list[tuple]:

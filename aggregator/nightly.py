@@ -14,7 +14,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
-from aggregator.db import beside_db, now_iso, open_db
+from aggregator.db import beside_db, now_iso, open_db, snapshot
 
 DEFAULT_TIMEOUT = 4 * 3600
 
@@ -108,6 +108,7 @@ def run_nightly(
     echo: Callable[[str], None] = print,
     translate: bool = True,
     incremental: bool = False,
+    snapshot_to: str | None = None,
 ) -> NightlyReport:
     lock = lock_for(db_path)
     try:
@@ -148,6 +149,8 @@ def run_nightly(
             echo(f"    {spider}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, {source.removed} removed), {source.errors} errors, {source.seconds:.0f}s")
         if translate:
             report.translated, report.pending = _backfill(db, echo)
+        # fresh planner statistics: which index answers a filtered facet depends on them
+        db.execute("analyze")
         if export_dir:
             from aggregator.export import export
 
@@ -155,6 +158,8 @@ def run_nightly(
             report.exported = export(db_path, export_dir)
             report.export_dir = str(export_dir)
         db.close()
+        if snapshot_to:
+            echo(f"Publishing a snapshot for `aggregator serve --immutable`: {snapshot(db_path, snapshot_to)}")
     finally:
         lock.release()
     report.seconds = time.monotonic() - started

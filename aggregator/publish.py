@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import tempfile
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from aggregator.webcache import ResponseCache
 
 METADATA = Path(__file__).resolve().parent.parent / "datasette_metadata.yml"
 METADATA_DB_NAME = "aggregator"
@@ -24,28 +25,69 @@ def metadata_for(db_path: str) -> dict[str, Any]:
     return metadata
 
 
-def write_metadata_file(db_path: str) -> str:
-    handle = tempfile.NamedTemporaryFile("w", suffix=".json", prefix="datasette-metadata-", delete=False)
-    with handle:
-        json.dump(metadata_for(db_path), handle, ensure_ascii=False)
-    return handle.name
-
-
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def datasette_command(python: str, db_path: str, host: str, port: int) -> list[str]:
-    return [
-        python, "-m", "datasette", "serve", db_path,
-        "--metadata", write_metadata_file(db_path),
-        "--static", f"assets:{STATIC}",
-        "--host", host, "--port", str(port),
-        "--setting", "sql_time_limit_ms", "3000",
-        "--setting", "facet_time_limit_ms", "500",
-        # suggesting facets runs a query per column on every table page: seconds at 300,000 rows
-        "--setting", "suggest_facets", "off",
-        # long descriptions cut in HTML tables (the row page and JSON/CSV keep them whole):
-        # a page of 100 full rows was close to a megabyte of HTML to render
-        "--setting", "truncate_cells_html", "200",
-        "--setting", "default_page_size", "50",
-    ]
+# Datasette settings for the public site, tuned at 300,000 listings (bench/bench_datasette.py).
+SETTINGS: dict[str, Any] = {
+    "sql_time_limit_ms": 3000,
+    "facet_time_limit_ms": 500,
+    # suggesting facets runs a query per column on every table page: seconds at 300,000 rows
+    "suggest_facets": False,
+    # long descriptions cut in HTML tables (the row page and JSON/CSV keep them whole):
+    # a page of 100 full rows was close to a megabyte of HTML to render
+    "truncate_cells_html": 200,
+    "default_page_size": 50,
+}
+
+SERVE_DB_ENV = "AGGREGATOR_SERVE_DB"
+SERVE_IMMUTABLE_ENV = "AGGREGATOR_SERVE_IMMUTABLE"
+SERVE_CACHE_MB_ENV = "AGGREGATOR_SERVE_CACHE_MB"
+
+
+def build_datasette(db_path: str, *, immutable: bool = False):
+    """The Datasette the public sees: the project's metadata, settings and stylesheet.
+
+    ``immutable`` opens the file read-only without locking and counts its tables once, which is
+    only safe for a file nobody writes while it is served (a published snapshot)."""
+    from datasette.app import Datasette
+
+    return Datasette(
+        files=[] if immutable else [db_path],
+        immutables=[db_path] if immutable else [],
+        metadata=metadata_for(db_path),
+        settings=SETTINGS,
+        static_mounts=[("assets", str(STATIC))],
+    )
+
+
+def create_app():
+    """ASGI application factory for uvicorn's worker processes (configured through the
+    environment because each worker imports it afresh)."""
+    immutable = os.environ.get(SERVE_IMMUTABLE_ENV) == "1"
+    app = build_datasette(os.environ[SERVE_DB_ENV], immutable=immutable).app()
+    cache_mb = int(os.environ.get(SERVE_CACHE_MB_ENV) or 0)
+    if immutable and cache_mb > 0:
+        # only a snapshot nobody writes may answer from a cache: its pages cannot change
+        app = ResponseCache(app, max_bytes=cache_mb * 2**20)
+    return app
+
+
+def serve(db_path: str, host: str, port: int, *, workers: int = 1, immutable: bool = False, cache_mb: int = 0) -> None:
+    """Serve with uvicorn. Datasette renders pages in Python under one GIL per process, so one
+    worker process per core is what lets concurrent visitors use every core."""
+    import uvicorn
+
+    os.environ[SERVE_DB_ENV] = str(Path(db_path).resolve())
+    os.environ[SERVE_IMMUTABLE_ENV] = "1" if immutable else "0"
+    os.environ[SERVE_CACHE_MB_ENV] = str(cache_mb)
+    uvicorn.run(
+        "aggregator.publish:create_app", factory=True, host=host, port=port,
+        workers=workers, log_level="warning", timeout_graceful_shutdown=5,
+    )
+
+
+def serve_command(python: str, db_path: str, host: str, port: int, *, workers: int = 1, immutable: bool = False, cache_mb: int = 0) -> list[str]:
+    """The command line that serves ``db_path`` (for benchmarks and supervisors)."""
+    command = [python, "-m", "aggregator", "--db", db_path, "serve", "--host", host, "--port", str(port), "--workers", str(workers)]
+    return command + (["--immutable", "--cache-mb", str(cache_mb)] if immutable else [])

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aggregator.db import open_db  # noqa: E402
-from aggregator.publish import datasette_command  # noqa: E402
+from aggregator.db import open_db, snapshot  # noqa: E402
+from aggregator.publish import serve_command  # noqa: E402
 
 PAGES = {
     "table page": "/{db}/courses",
@@ -72,34 +74,76 @@ def fetch(url: str) -> float:
     return time.perf_counter() - started
 
 
-def load(base: str, name: str) -> dict[str, list[float]]:
-    """Run in a second process: CLIENTS threads, each page REQUESTS_PER_PAGE times in all."""
+def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, list[str]]:
+    """Pages a cache cannot help with: every request its own URL. Facet pages filtered by a
+    value people pick (a country, an education type, a region, a level), searches for words
+    that occur in the listings' titles."""
+    import random
+
+    rng = random.Random(9)
+    db = open_db(db_path)
+    filters = [f"{column}={urllib.parse.quote(str(value))}" for column in ("country", "education_type", "region", "eqf_level")
+               for (value,) in db.execute(f"select distinct {column} from courses where {column} is not null")]
+    words = sorted({word.lower() for (title,) in db.execute("select distinct title from courses limit 20000")
+                    for word in title.split() if len(word) >= 4 and word.isalpha()})
+    db.close()
+    facets = PAGES["facet page"].split("?", 1)[1]
+    # _page only makes each URL distinct: Datasette ignores it on a table page
+    default_urls = [f"/{{db}}/courses?{rng.choice(filters)}&_page={i}" for i in range(count)]
+    facet_urls = [f"/{{db}}/courses?{rng.choice(filters)}&{facets}&_page={i}" for i in range(count)]
+    search_urls = [f"/{{db}}/courses?_search={urllib.parse.quote(word)}" for word in rng.sample(words, min(count, len(words)))]
+    return {"default facets, distinct filters": default_urls, "facet page, distinct filters": facet_urls,
+            "search, distinct words": search_urls}
+
+
+def load(base: str, name: str, plan: dict[str, list[str]]) -> dict[str, list[float]]:
+    """Run in a second process: CLIENTS threads; the same page REQUESTS_PER_PAGE times (repeat
+    visits, after CLIENTS concurrent warm-up requests so that every worker has seen it), then
+    the distinct pages once each (what a cache cannot help with)."""
     results: dict[str, list[float]] = {}
     with ThreadPoolExecutor(CLIENTS) as pool:
         for label, path in PAGES.items():
             url = base + path.format(db=name)
-            fetch(url)  # warm
+            list(pool.map(lambda _: fetch(url), range(CLIENTS)))  # warm-up
             results[label] = list(pool.map(lambda _: fetch(url), range(REQUESTS_PER_PAGE)))
+        for label, paths in plan.items():
+            results[label] = list(pool.map(lambda path: fetch(base + path.format(db=name)), paths))
     return results
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--load":
-        print(json.dumps(load(sys.argv[2], sys.argv[3])))
+        print(json.dumps(load(sys.argv[2], sys.argv[3], json.loads(Path(sys.argv[4]).read_text()))))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--from-db", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/aggregator-bench"))
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Datasette worker processes (default: one per core, as `aggregator serve`)")
+    parser.add_argument("--mutable", action="store_true", help="serve the file as a live database instead of an immutable published snapshot")
+    parser.add_argument("--cache-mb", type=int, default=256, help="response cache per worker for the immutable snapshot, as `aggregator serve` (0: off)")
+    parser.add_argument("--keep", action="store_true", help="reuse a grown database from an earlier run")
     args = parser.parse_args()
     db_path = args.work / "datasette.db"
-    for stale in args.work.glob("datasette.db*"):
-        stale.unlink()
     started = time.perf_counter()
-    rows = grow(args.from_db, db_path, args.rows)
-    print(f"database: {rows} courses (grown in {time.perf_counter() - started:.0f}s)")
+    if args.keep and db_path.exists():
+        rows = open_db(db_path)["courses"].count
+    else:
+        grown = args.work / "grown.db"
+        for stale in [*args.work.glob("datasette.db*"), *args.work.glob("grown.db*")]:
+            stale.unlink()
+        rows = grow(args.from_db, grown, args.rows)
+        snapshot(grown, db_path)  # what the nightly job publishes for `aggregator serve --immutable`
+        for done in args.work.glob("grown.db*"):
+            done.unlink()
+    print(f"database: {rows} courses (ready in {time.perf_counter() - started:.0f}s); "
+          f"{args.workers} worker process(es), "
+          + ("mutable, no cache" if args.mutable else f"immutable snapshot, response cache {args.cache_mb} MB per worker"))
+    plan = args.work / "datasette-pages.json"
+    plan.write_text(json.dumps(distinct_pages(db_path)))
     port = free_port()
-    server = subprocess.Popen(datasette_command(sys.executable, str(db_path), "127.0.0.1", port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = serve_command(sys.executable, str(db_path), "127.0.0.1", port, workers=args.workers, immutable=not args.mutable, cache_mb=args.cache_mb)
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(60):
@@ -108,13 +152,13 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        out = subprocess.run([sys.executable, __file__, "--load", base, db_path.stem], capture_output=True, text=True, check=True)
+        out = subprocess.run([sys.executable, __file__, "--load", base, db_path.stem, str(plan)], capture_output=True, text=True, check=True)
         results = json.loads(out.stdout)
         print(f"latency under {CLIENTS} concurrent clients ({REQUESTS_PER_PAGE} requests per page):")
         for label, times in results.items():
             times = sorted(times)
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-            print(f"  {label:13} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms")
+            print(f"  {label:33} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms")
         started = time.perf_counter()
         with urllib.request.urlopen(f"{base}/{db_path.stem}/courses.csv?_stream=on&_size=max", timeout=600) as response:
             lines = sum(1 for _ in response) - 1

@@ -12,14 +12,17 @@ carries over.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
+import shutil
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 HOME = Path(tempfile.mkdtemp(prefix="aggregator-bench-argos-"))
+atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 for name, sub in {"ARGOS_PACKAGES_DIR": "packages", "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"}.items():
     os.environ[name] = str(HOME / sub)
 

@@ -7,6 +7,7 @@ AGGREGATOR_SAMPLES points); tests that need them are skipped when they are absen
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ import pytest
 # imports it, so the tests never see (or touch) models installed on this machine, and never
 # download anything (MiniSBD's cache is there too).
 _ARGOS_HOME = Path(tempfile.mkdtemp(prefix="aggregator-tests-argos-"))
+atexit.register(shutil.rmtree, _ARGOS_HOME, ignore_errors=True)
 for _name, _sub in {"ARGOS_PACKAGES_DIR": "packages", "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"}.items():
     os.environ[_name] = str(_ARGOS_HOME / _sub)
     (_ARGOS_HOME / _sub).mkdir(parents=True, exist_ok=True)
@@ -59,12 +61,10 @@ def run_cli(*args: str, check: bool = True, timeout: float = 300, env: dict | No
 
 def datasette_get(db_path: str, path: str):
     """GET a Datasette page in-process, with the project's metadata, as a user would see it."""
-    from datasette.app import Datasette
-
-    from aggregator.publish import metadata_for
+    from aggregator.publish import build_datasette
 
     async def fetch():
-        ds = Datasette([db_path], metadata=metadata_for(db_path))
+        ds = build_datasette(db_path)
         await ds.invoke_startup()
         return await ds.client.get(path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import shutil
 import signal
 import subprocess
@@ -140,10 +141,14 @@ def test_a_second_job_refuses_to_start_while_one_runs(db_path):
     assert crawl.returncode == 0  # the lock was released
 
 
-def test_exports_round_trip(db_path, tmp_path):
+def test_exports_round_trip_and_the_published_snapshot(db_path, tmp_path):
     out = tmp_path / "exports"
-    run_cli("--db", db_path, "nightly", "--only", "opintopolku_fi", "--replay", str(FOUR), "--export-dir", str(out))
+    published = tmp_path / "published" / "aggregator.db"
+    run_cli("--db", db_path, "nightly", "--only", "opintopolku_fi", "--replay", str(FOUR), "--export-dir", str(out), "--snapshot", str(published))
     db = sqlite_utils.Database(db_path)
+    snapshot = sqlite_utils.Database(sqlite3.connect(f"file:{published}?immutable=1", uri=True))
+    assert [r["id"] for r in snapshot["courses"].rows_where(order_by="id")] == [r["id"] for r in db["courses"].rows_where(order_by="id")]
+    assert db.execute("select count(*) from sqlite_stat1 where idx like 'idx_courses_facets_%'").fetchone()[0] == 4  # analyzed
     package = json.loads((out / "datapackage.json").read_text("utf-8"))
     assert {s["spider"] for s in package["sources"]} == {"opintopolku_fi"}
     for table in PUBLIC_TABLES:

@@ -1,0 +1,190 @@
+"""Publishing: the snapshot the nightly job hands to Datasette, the server's worker processes and
+response cache, and the indexes that let the default facets count filtered pages."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import sqlite_utils
+import yaml
+
+from aggregator.db import DEFAULT_FACETS, open_db, snapshot
+from aggregator.publish import METADATA, serve_command
+from aggregator.webcache import ResponseCache
+from tests.conftest import FIXTURES, REPO, run_cli
+
+FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
+
+
+class Page:
+    """An ASGI app answering with a body per path and counting the times it was asked."""
+
+    def __init__(self, status: int = 200, headers: list | None = None, chunks: int = 1, size: int = 40) -> None:
+        self.status, self.headers, self.chunks, self.size = status, headers or [], chunks, size
+        self.calls = 0
+
+    async def __call__(self, scope, receive, send):
+        self.calls += 1
+        await send({"type": "http.response.start", "status": self.status, "headers": [(b"content-type", b"text/html"), *self.headers]})
+        for i in range(self.chunks):
+            body = (scope["path"] + str(self.calls)).encode().ljust(self.size, b".")
+            await send({"type": "http.response.body", "body": body, "more_body": i < self.chunks - 1})
+
+
+def get(app, path: str = "/aggregator/courses", query: bytes = b"", headers: list | None = None, method: str = "GET"):
+    messages = []
+
+    async def send(message):
+        messages.append(message)
+
+    async def receive():
+        return {"type": "http.request"}
+
+    scope = {"type": "http", "method": method, "path": path, "query_string": query, "headers": [(b"host", b"example.org"), *(headers or [])]}
+    asyncio.run(app(scope, receive, send))
+    return messages[0]["status"], b"".join(m.get("body", b"") for m in messages[1:])
+
+
+def test_cache_answers_a_repeated_page_once_computed_and_keeps_urls_apart():
+    page = Page()
+    cache = ResponseCache(page)
+    first = get(cache)
+    assert get(cache) == first and page.calls == 1
+    assert get(cache, query=b"country=FI") != first and page.calls == 2
+    assert get(cache, path="/aggregator/providers")[1].startswith(b"/aggregator/providers") and page.calls == 3
+    assert (cache.hits, cache.misses) == (1, 3)
+
+
+def test_visitors_asking_for_a_page_being_computed_wait_for_it():
+    class SlowPage(Page):
+        async def __call__(self, scope, receive, send):
+            await asyncio.sleep(0.05)
+            await super().__call__(scope, receive, send)
+
+    page = SlowPage()
+    cache = ResponseCache(page)
+    sent: list[list] = [[], [], []]
+
+    def request(i):
+        async def send(message):
+            sent[i].append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/aggregator/courses", "query_string": b"", "headers": []}
+        return cache(scope, None, send)
+
+    async def three_at_once():
+        await asyncio.gather(*(request(i) for i in range(3)))
+
+    asyncio.run(three_at_once())
+    assert page.calls == 1 and (cache.hits, cache.misses) == (2, 1)
+    assert sent[0][-1]["body"] == sent[1][-1]["body"] == sent[2][-1]["body"]
+
+
+@pytest.mark.parametrize(
+    "page, request_headers, query",
+    [
+        (Page(status=404), [], b""),
+        (Page(headers=[(b"set-cookie", b"ds_actor=x")]), [], b""),
+        (Page(headers=[(b"cache-control", b"private, no-store")]), [], b""),
+        (Page(), [(b"cookie", b"ds_actor=someone")], b""),
+        (Page(), [], b"_trace=1"),
+        (Page(chunks=5, size=1000), [], b"_stream=on"),  # 5,000 bytes, over the entry limit below
+    ],
+    ids=["not-200", "sets-cookie", "no-store", "visitor-with-cookie", "trace", "too-large-stream"],
+)
+def test_cache_never_keeps_personal_failed_traced_or_large_responses(page, request_headers, query):
+    cache = ResponseCache(page, max_entry_bytes=4000)
+    first = get(cache, query=query, headers=request_headers)
+    second = get(cache, query=query, headers=request_headers)
+    assert page.calls == 2 and first != second
+    assert len(second[1]) == page.chunks * page.size  # the response itself went through whole
+
+
+def test_cache_evicts_least_recently_used_beyond_its_size_and_expires_entries():
+    now = [0.0]
+    page = Page(size=100)
+    cache = ResponseCache(page, max_bytes=250, ttl=60, clock=lambda: now[0])
+    for path in ("/a", "/b", "/a", "/c"):  # /a used again, so /b is the oldest when /c arrives
+        get(cache, path)
+    assert page.calls == 3 and cache.size <= 250
+    get(cache, "/a")
+    get(cache, "/c")
+    assert page.calls == 3
+    get(cache, "/b")
+    assert page.calls == 4
+    now[0] = 61.0
+    get(cache, "/c")
+    assert page.calls == 5
+
+
+def test_snapshot_is_a_consistent_immutable_copy_replaced_atomically(db_path, tmp_path):
+    db = open_db(db_path)
+    db["sources"].insert({"name": "first"}, alter=True)
+    target = tmp_path / "published" / "aggregator.db"
+    snapshot(db_path, target)
+    reader = sqlite3.connect(f"file:{target}?immutable=1", uri=True)
+    assert reader.execute("pragma journal_mode").fetchone()[0] == "delete"
+    names = lambda conn: {r[0] for r in conn.execute("select name from sources")}  # noqa: E731
+    assert "first" in names(reader)
+    db["sources"].insert({"name": "second"}, alter=True)
+    snapshot(db_path, target)
+    # the reader holds the old file: still consistent, still the old rows
+    assert "second" not in names(reader)
+    assert "second" in names(sqlite3.connect(f"file:{target}?immutable=1", uri=True))
+    assert sorted(p.name for p in target.parent.iterdir()) == ["aggregator.db"]
+
+
+def test_default_facets_of_the_metadata_have_covering_indexes_for_filtered_pages(db_path):
+    metadata = yaml.safe_load(METADATA.read_text("utf-8"))
+    assert tuple(metadata["databases"]["aggregator"]["tables"]["courses"]["facets"]) == DEFAULT_FACETS
+    db = open_db(db_path)
+    for filtered in DEFAULT_FACETS:
+        for facet in DEFAULT_FACETS:
+            # the shape of Datasette's facet query on a filtered table page
+            sql = (f"select {facet} as value, count(*) as count from (select * from courses where {filtered} = :v) "
+                   f"where {facet} is not null group by {facet} order by count desc, value limit 31")
+            plan = " ".join(row[3] for row in db.execute(f"explain query plan {sql}", {"v": "x"}))
+            assert "COVERING INDEX" in plan, (filtered, facet, plan)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_publishes_a_snapshot_with_two_workers(db_path, tmp_path):
+    run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
+    published = tmp_path / "published" / "aggregator.db"
+    run_cli("--db", db_path, "snapshot", str(published))
+    port = free_port()
+    server = subprocess.Popen(serve_command(sys.executable, str(published), "127.0.0.1", port, workers=2, immutable=True, cache_mb=16),
+                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"server exited: {server.stdout.read()}")
+                time.sleep(0.25)
+        pages = [urllib.request.urlopen(base + "/aggregator/courses.json?_shape=array&_col=title", timeout=10).read() for _ in range(4)]
+        assert len(set(pages)) == 1
+        titles = sorted(row["title"] for row in sqlite_utils.Database(published)["courses"].rows)
+        import json
+
+        assert sorted(row["title"] for row in json.loads(pages[0])) == titles and len(titles) == 4
+        html = urllib.request.urlopen(base + "/aggregator/courses", timeout=10).read().decode()
+        assert "/assets/aggregator.css" in html and "Akkutekniikan muuntokoulutus" in html
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
