@@ -108,7 +108,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", type=int, default=os.cpu_count() or 1, show_default="one per core", help="Worker processes (each renders pages on its own core).")
+@click.option("--workers", type=int, default=min(os.cpu_count() or 1, 4), show_default="one per core, at most 4", help="Worker processes (each renders pages on its own core).")
 @click.option("--immutable", is_flag=True, help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy nobody writes while it is served, see `aggregator snapshot`.")
 @click.option("--cache-mb", type=int, default=256, show_default=True, help="With --immutable: keep up to this many MB of pages per worker (the snapshot cannot change, so a page is computed once); 0 turns it off.")
 @click.pass_context

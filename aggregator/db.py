@@ -361,6 +361,14 @@ def _m0013_covering_facet_indexes(db: sqlite_utils.Database) -> None:
         db["courses"].create_index([column, *others], index_name=f"idx_courses_facets_{column}", if_not_exists=True)
 
 
+def _m0014_drop_unused_indexes(db: sqlite_utils.Database) -> None:
+    """Every index is written on every stored listing. (source) is the first column of the
+    unique (source, source_id); the declared and detected title languages are neither default
+    facets nor sort orders (the language facet is on title_effective_lang, migration 0011)."""
+    for name in ("idx_courses_source", "idx_courses_title_lang", "idx_courses_title_detected_lang"):
+        db.execute(f"drop index if exists {name}")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -376,6 +384,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0011_effective_language_index", lambda db: db["courses"].create_index(["title_effective_lang"], if_not_exists=True)),
     ("0012_partial_runs", _m0012_partial_runs),
     ("0013_covering_facet_indexes", _m0013_covering_facet_indexes),
+    ("0014_drop_unused_indexes", _m0014_drop_unused_indexes),
 ]
 
 
