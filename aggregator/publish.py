@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
@@ -91,3 +98,32 @@ def serve_command(python: str, db_path: str, host: str, port: int, *, workers: i
     """The command line that serves ``db_path`` (for benchmarks and supervisors)."""
     command = [python, "-m", "aggregator", "--db", db_path, "serve", "--host", host, "--port", str(port), "--workers", str(workers)]
     return command + (["--immutable", "--cache-mb", str(cache_mb)] if immutable else [])
+
+
+@contextmanager
+def served(db_path: str, *, workers: int = 1, immutable: bool = False, cache_mb: int = 0, start_timeout: float = 60) -> Iterator[str]:
+    """`aggregator serve` in a child process on a free 127.0.0.1 port, for benchmarks and tests:
+    yields its base URL once it answers, stops it afterwards. A server that exits or does not
+    answer in ``start_timeout`` seconds raises, with its output."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryFile("w+") as output:
+        command = serve_command(sys.executable, str(db_path), "127.0.0.1", port, workers=workers, immutable=immutable, cache_mb=cache_mb)
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)
+        try:
+            deadline = time.monotonic() + start_timeout
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
+                    break
+                except OSError:
+                    if server.poll() is not None or time.monotonic() > deadline:
+                        output.seek(0)
+                        raise RuntimeError(f"`{' '.join(command)}` did not start serving:\n{output.read()[-3000:]}") from None
+                    time.sleep(0.25)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)

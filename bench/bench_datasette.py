@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from aggregator.db import open_db, snapshot  # noqa: E402
-from aggregator.publish import serve_command  # noqa: E402
+from aggregator.publish import served  # noqa: E402
 
 PAGES = {
     "table page": "/{db}/courses",
@@ -60,12 +59,6 @@ def grow(source: Path, target: Path, rows: int) -> int:
     db.execute("analyze")
     db.conn.commit()
     return db["courses"].count
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url: str) -> float:
@@ -146,17 +139,7 @@ def main() -> None:
           + ("mutable, no cache" if args.mutable else f"immutable snapshot, response cache {args.cache_mb} MB per worker"))
     plan = args.work / "datasette-pages.json"
     plan.write_text(json.dumps(distinct_pages(db_path)))
-    port = free_port()
-    command = serve_command(sys.executable, str(db_path), "127.0.0.1", port, workers=args.workers, immutable=not args.mutable, cache_mb=args.cache_mb)
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(60):
-            try:
-                fetch(base + "/-/versions.json")
-                break
-            except OSError:
-                time.sleep(0.5)
+    with served(str(db_path), workers=args.workers, immutable=not args.mutable, cache_mb=args.cache_mb) as base:
         out = subprocess.run([sys.executable, __file__, "--load", base, db_path.stem, str(plan)], capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"the load process failed:\n{out.stderr[-3000:]}")
@@ -172,9 +155,6 @@ def main() -> None:
             lines = sum(1 for _ in response) - 1
         seconds = time.perf_counter() - started
         print(f"streamed CSV of every course: {lines} rows in {seconds:.1f}s = {lines / seconds:.0f} rows/s")
-    finally:
-        server.terminate()
-        server.wait()
     from aggregator.export import export
 
     started = time.perf_counter()

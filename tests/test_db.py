@@ -77,59 +77,53 @@ def _finish(db, run_id, store, reason="finished", errors=0, partial=False):
     return finish_run(db, run_id, "susanavet_se", finish_reason=reason, stats=stats, counts=store.counts, partial=partial)
 
 
+def _crawl(db, ids, **finish):
+    """One run of susanavet_se that sees the listings ``ids``: its id and verdict."""
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in ids])
+    return run_id, _finish(db, run_id, store, **finish)
+
+
+def _removed(db) -> int:
+    return db.execute("select count(*) from courses where removed_at is not null").fetchone()[0]
+
+
 def test_unseen_listings_are_removed_only_after_a_clean_plausible_complete_run(db_path):
     db = open_db(db_path)
-    run_id, store = open_run(db)
-    store.write([course(str(i)) for i in range(10)])
-    assert _finish(db, run_id, store).status == "finished"
+    assert _crawl(db, range(10))[1].status == "finished"
 
     # 10 % of the last count: flagged, nothing removed
-    run_id, store = open_run(db)
-    store.write([course("0")])
-    verdict = _finish(db, run_id, store)
+    verdict = _crawl(db, [0])[1]
     assert verdict.status == "flagged" and "below 50%" in verdict.note
-    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 0
+    assert _removed(db) == 0
 
     # killed mid-crawl: failed, nothing removed
-    run_id, store = open_run(db)
-    store.write([course(str(i)) for i in range(8)])
-    assert _finish(db, run_id, store, reason="shutdown").status == "failed"
+    assert _crawl(db, range(8), reason="shutdown")[1].status == "failed"
     # errors: flagged, nothing removed
-    run_id, store = open_run(db)
-    store.write([course(str(i)) for i in range(8)])
-    assert _finish(db, run_id, store, errors=3).status == "flagged"
+    assert _crawl(db, range(8), errors=3)[1].status == "flagged"
     # filtered crawl: fine, but nothing removed
-    run_id, store = open_run(db)
-    store.write([course(str(i)) for i in range(8)])
-    assert _finish(db, run_id, store, partial=True).status == "finished"
-    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 0
+    assert _crawl(db, range(8), partial=True)[1].status == "finished"
+    assert _removed(db) == 0
 
     # clean complete run with 8 of 10: the 2 unseen are marked removed, never deleted
-    run_id, store = open_run(db)
-    store.write([course(str(i)) for i in range(8)])
-    verdict = _finish(db, run_id, store)
+    run_id, verdict = _crawl(db, range(8))
     assert verdict.status == "finished"
-    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 2
+    assert _removed(db) == 2
     assert db["courses"].count == 10
     assert db["crawl_runs"].get(run_id)["removed"] == 2
 
 
 def test_a_partial_run_is_not_the_reference_for_the_next_complete_one(db_path):
     db = open_db(db_path)
-    run_id, store = open_run(db)
-    store.write([course(str(i)) for i in range(10)])
-    assert _finish(db, run_id, store).status == "finished"
+    assert _crawl(db, range(10))[1].status == "finished"
     # an incremental (or filtered) run sees one changed listing, and that is fine ...
-    run_id, store = open_run(db)
-    store.write([course("0")])
-    assert _finish(db, run_id, store, partial=True).status == "finished"
+    run_id, verdict = _crawl(db, [0], partial=True)
+    assert verdict.status == "finished"
     assert db["crawl_runs"].get(run_id)["partial"] == 1
     # ... but a complete run seeing 2 of 10 is measured against the last complete run, not it
-    run_id, store = open_run(db)
-    store.write([course("0"), course("1")])
-    verdict = _finish(db, run_id, store)
+    verdict = _crawl(db, [0, 1])[1]
     assert verdict.status == "flagged" and "last successful run (10)" in verdict.note
-    assert db.execute("select count(*) from courses where removed_at is not null").fetchone()[0] == 0
+    assert _removed(db) == 0
 
 
 def test_seen_markers_keep_listings_alive_in_incremental_runs(db_path):

@@ -4,11 +4,8 @@ response cache, and the indexes that let the default facets count filtered pages
 from __future__ import annotations
 
 import asyncio
-import socket
+import json
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
@@ -16,9 +13,9 @@ import sqlite_utils
 import yaml
 
 from aggregator.db import DEFAULT_FACETS, open_db, snapshot
-from aggregator.publish import METADATA, serve_command
+from aggregator.publish import METADATA, served
 from aggregator.webcache import ResponseCache
-from tests.conftest import FIXTURES, REPO, run_cli
+from tests.conftest import FIXTURES, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 
@@ -154,37 +151,14 @@ def test_default_facets_of_the_metadata_have_covering_indexes_for_filtered_pages
             assert "COVERING INDEX" in plan, (filtered, facet, plan)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_publishes_a_snapshot_with_two_workers(db_path, tmp_path):
     run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
     published = tmp_path / "published" / "aggregator.db"
     run_cli("--db", db_path, "snapshot", str(published))
-    port = free_port()
-    server = subprocess.Popen(serve_command(sys.executable, str(published), "127.0.0.1", port, workers=2, immutable=True, cache_mb=16),
-                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"server exited: {server.stdout.read()}")
-                time.sleep(0.25)
+    with served(str(published), workers=2, immutable=True, cache_mb=16) as base:
         pages = [urllib.request.urlopen(base + "/aggregator/courses.json?_shape=array&_col=title", timeout=10).read() for _ in range(4)]
         assert len(set(pages)) == 1
         titles = sorted(row["title"] for row in sqlite_utils.Database(published)["courses"].rows)
-        import json
-
         assert sorted(row["title"] for row in json.loads(pages[0])) == titles and len(titles) == 4
         html = urllib.request.urlopen(base + "/aggregator/courses", timeout=10).read().decode()
         assert "/assets/aggregator.css" in html and "Akkutekniikan muuntokoulutus" in html
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
