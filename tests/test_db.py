@@ -170,3 +170,19 @@ def test_full_text_index_follows_text_changes_but_not_bookkeeping_updates(db_pat
     db.execute("update courses set title = 'Vätgasteknik'")
     assert [r["title"] for r in db["courses"].search("vätgas")] == ["Vätgasteknik"]
     assert list(db["courses"].search("batteri")) == []
+
+
+def test_a_batch_is_indexed_whole_and_its_last_version_of_a_listing_wins(db_path):
+    db = open_db(db_path)
+    _, store = open_run(db)
+    store.write([course(str(n), title=f"Batteriteknik {n}") for n in range(300)])
+    # the rows reach courses in one statement (see CourseStore._write_rows); a listing twice in
+    # one batch keeps its later version, as a row-by-row upsert would
+    store.write([course("7", title="Vätgasteknik"), course("8", title="Svetsteknik"), course("7", title="Solenergi")])
+    # rank 1: also compare the index with the rows of courses (raises when they differ)
+    db.execute("insert into courses_fts (courses_fts, rank) values ('integrity-check', 1)")
+    assert db["courses"].count == 300
+    assert db.execute("select count(*) from courses_fts where courses_fts match 'batteri'").fetchone()[0] == 298
+    assert [r["title"] for r in db["courses"].search("solenergi")] == ["Solenergi"]
+    assert list(db["courses"].search("vätgas")) == []
+    assert db.execute("select count(*) from temp.sqlite_master where name = 'course_batch'").fetchone()[0] == 0
