@@ -369,6 +369,19 @@ def _m0014_drop_unused_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"drop index if exists {name}")
 
 
+def _m0015_facet_indexes_in_title_order(db: sqlite_utils.Database) -> None:
+    """A page filtered by a default facet lists its first rows in title order (the table's
+    sort): with the title second in the facet's index they are read in order, where before
+    every matching row was sorted (146 ms for a region of 69,000 listings at 300,000). The
+    topics come last, so the topics facet of a filtered page is counted from the index too
+    instead of from 69,000 wide rows (1.4 s through Datasette's query, see
+    aggregator.facets). The other facets still read only the index (a skip-scan)."""
+    for column in DEFAULT_FACETS:
+        others = [c for c in DEFAULT_FACETS if c != column]
+        db.execute(f"drop index if exists idx_courses_facets_{column}")
+        db["courses"].create_index([column, "title", *others, "topics"], index_name=f"idx_courses_facets_{column}")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -385,6 +398,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0012_partial_runs", _m0012_partial_runs),
     ("0013_covering_facet_indexes", _m0013_covering_facet_indexes),
     ("0014_drop_unused_indexes", _m0014_drop_unused_indexes),
+    ("0015_facet_indexes_in_title_order", _m0015_facet_indexes_in_title_order),
 ]
 
 

@@ -59,6 +59,9 @@ def build_datasette(db_path: str, *, immutable: bool = False):
     only safe for a file nobody writes while it is served (a published snapshot)."""
     from datasette.app import Datasette
 
+    from aggregator.facets import use_indexed_array_facet
+
+    use_indexed_array_facet()
     return Datasette(
         files=[] if immutable else [db_path],
         immutables=[db_path] if immutable else [],

