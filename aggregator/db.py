@@ -44,6 +44,7 @@ JSON_FIELDS = {
     "topics",
 }
 BOOL_FIELDS = {"rolling_admission", "cancelled", "ects_estimated"}
+STORED_FIELDS = tuple(name for name in COURSE_FIELDS if name != "removed")
 FACET_COLUMNS = (
     "source",
     "country",
@@ -493,9 +494,15 @@ def known_modified(path: str | None, source: str) -> dict[str, str]:
 
 
 # --- writing courses -----------------------------------------------------------------------
+# Built once: json.dumps with options builds a new encoder on every call (a hot spot at one
+# call per JSON field per listing).
+_to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_to_hashed_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode
+
+
 def _encode(name: str, value: Any) -> Any:
     if name in JSON_FIELDS:
-        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else None
+        return _to_json(value) if value else None
     if name in BOOL_FIELDS and value is not None:
         return int(bool(value))
     return value
@@ -503,7 +510,7 @@ def _encode(name: str, value: Any) -> Any:
 
 def _hash_content(encoded: dict[str, Any]) -> str:
     content = {name: encoded[name] for name in CONTENT_FIELDS}
-    return hashlib.sha1(json.dumps(content, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+    return hashlib.sha1(_to_hashed_json(content).encode("utf-8")).hexdigest()
 
 
 def content_hash(course: Course) -> str:
@@ -514,9 +521,16 @@ def content_hash(course: Course) -> str:
 def course_row(course: Course) -> dict[str, Any]:
     """The ``courses`` columns of one item (bookkeeping columns excluded)."""
     # a shallow read of the fields: dataclasses.asdict deep-copies every value, a hot spot
-    data = {name: getattr(course, name) for name in COURSE_FIELDS if name != "removed"}
-    data["topics"] = sorted(t["topic"] for t in data["topics"])
-    row = {name: _encode(name, value) for name, value in data.items()}
+    row = {}
+    for name in STORED_FIELDS:
+        value = getattr(course, name)
+        if name in JSON_FIELDS:
+            if name == "topics":
+                value = sorted(t["topic"] for t in value)
+            value = _to_json(value) if value else None
+        elif name in BOOL_FIELDS and value is not None:
+            value = int(bool(value))
+        row[name] = value
     row["content_hash"] = _hash_content(row)  # the content fields are already encoded here
     return row
 

@@ -41,8 +41,10 @@ LOG_LEVEL = os.environ.get("AGGREGATOR_LOG_LEVEL", "INFO")
 
 # Where the store pipeline writes; the CLI passes --db through this setting.
 AGGREGATOR_DB = os.environ.get("AGGREGATOR_DB", "aggregator.db")
-# How many items the store pipeline writes in one transaction.
-AGGREGATOR_STORE_BATCH = 500
+# How many items the store pipeline writes in one transaction (and one statement): fewer, larger
+# batches write each index page and full-text segment fewer times (the database build at 50,000
+# listings: 1.9-2.1x the bare insert_all time with 500, 1.3-1.5x with 2,000).
+AGGREGATOR_STORE_BATCH = 2000
 
 ITEM_PIPELINES = {
     "pipelines.provenance.ProvenancePipeline": 100,
