@@ -30,6 +30,7 @@ import sqlite_utils  # noqa: E402
 from aggregator.db import JSON_FIELDS, CourseStore, open_db  # noqa: E402
 from aggregator.replay import ReplayServer  # noqa: E402
 from spiders.items import COURSE_FIELDS, Course  # noqa: E402
+from spiders.settings import AGGREGATOR_STORE_BATCH as STORE_BATCH  # noqa: E402
 
 BENCH_SETTINGS = ["AUTOTHROTTLE_ENABLED=0", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "LOG_LEVEL=WARNING"]
 
@@ -71,8 +72,8 @@ def store_vs_insert_all(db_path: Path, work: Path) -> tuple[int, float, float]:
     ours = open_db(work / "ours.db")
     store = CourseStore(ours, "susanavet_se", run_id=1)
     started = time.perf_counter()
-    for start in range(0, len(courses), 500):
-        store.write(courses[start:start + 500])
+    for start in range(0, len(courses), STORE_BATCH):  # as the store pipeline writes them
+        store.write(courses[start:start + STORE_BATCH])
     return len(rows), bare_seconds, time.perf_counter() - started
 
 

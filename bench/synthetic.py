@@ -7,6 +7,10 @@ Susa-navet EMIL 3 events, infos and providers in pages of 2000 under /susa-navet
 Opintopolku toteutus and koulutus documents with a toteutus sitemap under /konfo-backend/.
 Texts are built from course-like Swedish and Finnish phrases, combined so that most are
 distinct (as real titles and descriptions mostly are); seeded, so every run writes the same.
+Subjects come from a vocabulary of 400 per language (compounds of field and head words, as
+Swedish and Finnish course names are), drawn with a Zipf-like skew: a few subjects are common,
+most are rare, so a search for a title word matches about the share of listings it does in the
+real samples (bench_datasette.py prints both) rather than one in twelve.
 """
 
 from __future__ import annotations
@@ -33,11 +37,50 @@ FI_SENTENCES = ["Opintojaksolla perehdytään aiheeseen {}.", "Opiskelija oppii 
 SE_MUNICIPALITIES = ["2482", "2480", "2580", "0180", "1480", "1280", "0380", "2281", "2262", "2421", "0580", "1880", "2180"]
 FI_MUNICIPALITIES = [("564", "Oulu"), ("272", "Kokkola"), ("285", "Kotka"), ("286", "Kouvola"), ("405", "Lappeenranta"),
                      ("905", "Vaasa"), ("091", "Helsinki"), ("837", "Tampere"), ("853", "Turku"), ("179", "Jyväskylä")]
+SV_FIELDS = ["batteri", "el", "vätgas", "process", "data", "bygg", "svets", "gruv", "energi", "material", "fordons", "maskin",
+             "styr", "regler", "miljö", "vatten", "skogs", "trä", "livsmedels", "hälso", "fastighets", "kyl", "värme",
+             "ventilations", "plåt", "industri", "produktions", "kvalitets", "mät", "säkerhets", "drift", "nät", "kraft", "sol",
+             "vind", "metall", "stål", "plast", "lager", "transport", "handels", "redovisnings", "löne", "personal",
+             "ledarskaps", "kommunikations", "medie", "programvaru", "webb", "informations", "cyber", "robot", "laser",
+             "fiber", "mark", "anläggnings", "kemikalie", "avfalls", "fordonsel", "laddnings", "elnäts", "cell", "anod"]
+SV_HEADS = ["teknik", "kemi", "säkerhet", "installation", "underhåll", "konstruktion", "ekonomi", "analys", "design",
+            "produktion", "logistik", "system", "mätning", "planering", "service", "montering", "styrning", "utveckling",
+            "projektering", "kunskap", "hantering", "teori"]
+FI_FIELDS = ["akku", "sähkö", "vety", "prosessi", "data", "rakennus", "hitsaus", "kaivos", "energia", "materiaali", "ajoneuvo",
+             "kone", "ohjaus", "säätö", "ympäristö", "vesi", "metsä", "puu", "elintarvike", "terveys", "kiinteistö", "kylmä",
+             "lämpö", "ilmanvaihto", "levy", "teollisuus", "tuotanto", "laatu", "mittaus", "turvallisuus", "käyttö", "verkko",
+             "voima", "aurinko", "tuuli", "metalli", "teräs", "muovi", "varasto", "kuljetus", "kauppa", "kirjanpito", "palkka",
+             "henkilöstö", "johtamis", "viestintä", "media", "ohjelmisto", "web", "tieto", "kyber", "robotti", "laser",
+             "kuitu", "maa", "kemikaali", "jäte", "lataus", "sähköverkko", "kenno", "anodi", "katodi", "kierrätys"]
+FI_HEADS = ["tekniikka", "kemia", "turvallisuus", "asennus", "kunnossapito", "suunnittelu", "talous", "analytiikka", "tuotanto",
+            "logistiikka", "järjestelmät", "mittaus", "huolto", "ohjaus", "kehitys", "osaaminen", "hallinta", "prosessit",
+            "palvelut", "teknologia", "innovaatiot"]
+# Zipf-like skew of the subjects' frequencies: the commonest is in about 5 % of listings, the
+# median one in about 0.4 % (a real title word's median share of the Opintopolku sample: 0.4 %)
+SUBJECTS_PER_LANGUAGE = 400
+ZIPF_EXPONENT = 0.5
 PAGE = 2000
 
 
-def _text(rng: random.Random, forms, sentences, subjects, n: int) -> tuple[str, str]:
-    subject, other = rng.sample(subjects, 2)
+class Vocabulary:
+    """Subjects in a seeded random order of frequency, with their cumulative draw weights."""
+
+    def __init__(self, curated: list[str], fields: list[str], heads: list[str], rng: random.Random) -> None:
+        compounds = [field + head for field in fields for head in heads if field + head not in curated]
+        rng.shuffle(compounds)
+        self.subjects = curated + compounds[: SUBJECTS_PER_LANGUAGE - len(curated)]
+        rng.shuffle(self.subjects)
+        total, self.cumulative = 0.0, []
+        for rank in range(1, len(self.subjects) + 1):
+            total += rank ** -ZIPF_EXPONENT
+            self.cumulative.append(total)
+
+    def draw(self, rng: random.Random, k: int) -> list[str]:
+        return rng.choices(self.subjects, cum_weights=self.cumulative, k=k)
+
+
+def _text(rng: random.Random, forms, sentences, subjects: Vocabulary, n: int) -> tuple[str, str]:
+    subject, other = subjects.draw(rng, 2)
     title = rng.choice(forms).format(subject).capitalize() + f" {rng.randint(1, 9999)}"
     description = " ".join(rng.choice(sentences).format(rng.choice([subject, other])) for _ in range(n))
     return title, description
@@ -48,6 +91,7 @@ def _ls(**texts: str) -> dict:
 
 
 def susanavet(out: Path, events: int, rng: random.Random) -> None:
+    subjects = Vocabulary(SV_SUBJECTS, SV_FIELDS, SV_HEADS, rng)
     root = out / "susa-navet" / "emil3"
     (out / "recorded").mkdir(parents=True, exist_ok=True)
     root.mkdir(parents=True, exist_ok=True)
@@ -69,7 +113,7 @@ def susanavet(out: Path, events: int, rng: random.Random) -> None:
     infos = []
     for i in range(max(100, events // 5)):
         school, system, credits = types[i % len(types)]
-        title, description = _text(rng, SV_FORMS, SV_SENTENCES, SV_SUBJECTS, 4)
+        title, description = _text(rng, SV_FORMS, SV_SENTENCES, subjects, 4)
         content = {"identifier": f"i.sv.bench.{i}", "code": f"B{i:05d}", "title": _ls(swe=title),
                    "description": _ls(swe=description), "type": {"type": "C_SchoolType", "code": school},
                    "configuration": {"type": "C_Configuration", "code": "kurs" if i % 3 else "program"}}
@@ -82,7 +126,7 @@ def susanavet(out: Path, events: int, rng: random.Random) -> None:
             event_records.append({"id": f"e.sv.bench.{i}", "status": "DELETED", "content": None})
             continue
         info = infos[rng.randrange(len(infos))]
-        title, description = _text(rng, SV_FORMS, SV_SENTENCES, SV_SUBJECTS, 3)
+        title, description = _text(rng, SV_FORMS, SV_SENTENCES, subjects, 3)
         start = f"2027-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         content = {"identifier": f"e.sv.bench.{i}", "education": info["id"], "providers": [providers[i % len(providers)]["id"]],
                    "lastEdited": "2026-10-01T08:00:00", "title": _ls(swe=title, **({"eng": f"Course {i}"} if i % 4 == 0 else {})),
@@ -104,6 +148,7 @@ def susanavet(out: Path, events: int, rng: random.Random) -> None:
 
 
 def opintopolku(out: Path, implementations: int, rng: random.Random) -> None:
+    subjects = Vocabulary(FI_SUBJECTS, FI_FIELDS, FI_HEADS, rng)
     base = out / "konfo-backend"
     (base / "external" / "toteutus").mkdir(parents=True, exist_ok=True)
     (base / "external" / "koulutus").mkdir(parents=True, exist_ok=True)
@@ -111,7 +156,7 @@ def opintopolku(out: Path, implementations: int, rng: random.Random) -> None:
     programmes = max(20, implementations // 5)
     for k in range(programmes):
         oid = f"1.2.246.562.13.{k:020d}"
-        title, description = _text(rng, FI_FORMS, FI_SENTENCES, FI_SUBJECTS, 4)
+        title, description = _text(rng, FI_FORMS, FI_SENTENCES, subjects, 4)
         doc = {"oid": oid, "koulutustyyppi": ["amm", "amk", "yo", "kk-opintojakso"][k % 4], "nimi": {"fi": title},
                "metadata": {"kuvaus": {"fi": f"<p>{description}</p>"}, "opintojenLaajuusNumero": [180, 240, 300, 5][k % 4],
                             "opintojenLaajuusyksikko": {"koodiUri": "opintojenlaajuusyksikko_6" if k % 4 == 0 else "opintojenlaajuusyksikko_2#1"}},
@@ -121,7 +166,7 @@ def opintopolku(out: Path, implementations: int, rng: random.Random) -> None:
     for t in range(implementations):
         oid = f"1.2.246.562.17.{t:020d}"
         code, name = rng.choice(FI_MUNICIPALITIES)
-        title, description = _text(rng, FI_FORMS, FI_SENTENCES, FI_SUBJECTS, 3)
+        title, description = _text(rng, FI_FORMS, FI_SENTENCES, subjects, 3)
         doc = {"oid": oid, "koulutusOid": f"1.2.246.562.13.{t % programmes:020d}", "tila": "julkaistu", "kielivalinta": ["fi"],
                "nimi": {"fi": title}, "modified": "2026-10-01T08:00:00",
                "organisaatio": {"oid": f"1.2.246.562.10.{t % 300:011d}", "nimi": {"fi": f"Oppilaitos {t % 300}"},
