@@ -74,14 +74,15 @@ def fetch(url: str) -> float:
 
 def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, list[str]]:
     """Pages a cache cannot help with: every request its own URL. Facet pages filtered by a
-    value people pick (a country, an education type, a region, a level), searches for words
-    that occur in the listings' titles."""
+    value people pick (a country, an education type, a region, a level, a topic), searches for
+    words that occur in the listings' titles."""
     import random
 
     rng = random.Random(9)
     db = open_db(db_path)
     filters = [f"{column}={urllib.parse.quote(str(value))}" for column in ("country", "education_type", "region", "eqf_level")
                for (value,) in db.execute(f"select distinct {column} from courses where {column} is not null")]
+    topics = [topic for (topic,) in db.execute("select distinct topic from course_topics")]
     words = sorted({word.lower() for (title,) in db.execute("select distinct title from courses limit 20000")
                     for word in title.split() if len(word) >= 4 and word.isalpha()})
     db.close()
@@ -90,8 +91,10 @@ def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, l
     default_urls = [f"/{{db}}/courses?{rng.choice(filters)}&_page={i}" for i in range(count)]
     facet_urls = [f"/{{db}}/courses?{rng.choice(filters)}&{facets}&_page={i}" for i in range(count)]
     search_urls = [f"/{{db}}/courses?_search={urllib.parse.quote(word)}" for word in rng.sample(words, min(count, len(words)))]
+    # a topic picked in the topics facet (Datasette's __arraycontains filter)
+    topic_urls = [f"/{{db}}/courses?topics__arraycontains={rng.choice(topics)}&_page={i}" for i in range(count)]
     return {"default facets, distinct filters": default_urls, "facet page, distinct filters": facet_urls,
-            "search, distinct words": search_urls}
+            "search, distinct words": search_urls, "topic picked, distinct pages": topic_urls}
 
 
 def search_shares(db_path: Path, paths: list[str]) -> list[float]:
