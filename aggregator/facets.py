@@ -6,13 +6,14 @@ the row) pairs: at 300,000 listings a region's topics facet copied 69,000 wide r
 included) and took 1.4 s. Here a value is counted at its first position in the row's array,
 which needs only the array column, so SQLite reads it from an index that holds it (the facet
 indexes of migration 0015): about 50 ms for the same counts. Same results, same links; the
-rest of the facet (suggestions, the ``__arraycontains`` filter) is Datasette's own.
+facet's suggestions and the ``__arraycontains`` filter stay Datasette's own.
 
-``use_indexed_array_facet()`` swaps it in for Datasette's and adds the topic lookup (once per
-process).
+``install()`` puts both in place of Datasette's array facet (once per process).
 """
 
 from __future__ import annotations
+
+import sys
 
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
@@ -105,10 +106,9 @@ def register_facet_classes():
     return [ColumnFacet, DateFacet, IndexedArrayFacet]
 
 
-def use_indexed_array_facet() -> None:
-    """Replace Datasette's facet classes by the same ones with IndexedArrayFacet (idempotent)."""
-    import sys
-
+def install() -> None:
+    """Datasette's facet classes with IndexedArrayFacet for its array facet, and the topic
+    lookup, for every Datasette of this process (idempotent)."""
     if pm.get_plugin(PLUGIN_NAME) is None:
         if pm.get_plugin("datasette.facets") is not None:
             pm.unregister(name="datasette.facets")

@@ -59,9 +59,9 @@ def build_datasette(db_path: str, *, immutable: bool = False):
     only safe for a file nobody writes while it is served (a published snapshot)."""
     from datasette.app import Datasette
 
-    from aggregator.facets import use_indexed_array_facet
+    from aggregator import facets
 
-    use_indexed_array_facet()
+    facets.install()  # faster topics facet and topic pages
     return Datasette(
         files=[] if immutable else [db_path],
         immutables=[db_path] if immutable else [],
