@@ -78,25 +78,38 @@ class IndexedArrayFacet(ArrayFacet):
         return results, timed_out
 
 
+# A topic page looks its listings up in course_topics only when the topic tags fewer than this
+# share of all listings. Measured at 300,000: a topic on 0.3 % of listings 87 ms (520 ms without),
+# on 2.8 % 297 ms, on 3.6 % 365 ms, on 12 % 1,001 ms (visiting a tenth of the listings one by one
+# costs more than reading every array, and the first rows are no longer read in title order).
+TOPIC_LOOKUP_MAX_SHARE = 0.05
+
+
 @hookimpl
 def filters_from_request(request, database, table, datasette):
     """A topic picked in the topics facet (``topics__arraycontains=X``) is also looked up in
-    ``course_topics``, the same tags one per row (written with the listing): SQLite then visits
-    only the tagged listings instead of opening every listing's array, in the count, the rows
-    and each facet (a topic page at 300,000 listings: 167 -> 57 ms per query). Datasette's own
-    array filter still applies, so the results are the same."""
+    ``course_topics``, the same tags one per row (written with the listing), when the topic is
+    rare: SQLite then visits only the tagged listings instead of opening every listing's array,
+    in the count, the rows and each facet. Datasette's own array filter still applies, so the
+    results are the same."""
     values = request.args.getlist("topics__arraycontains")
     if table != "courses" or not values:
         return None
 
     async def lookup():
-        if not await datasette.get_database(database).table_exists("course_topics"):
+        db = datasette.get_database(database)
+        if not await db.table_exists("course_topics"):
             return None
-        names = [f"topic_tagged_{i}" for i in range(len(values))]
-        return FilterArguments(
-            [f"[id] in (select course_id from course_topics where topic = :{name})" for name in names],
-            dict(zip(names, values)),
-        )
+        clauses, params = [], {}
+        for i, value in enumerate(values):
+            # max(rowid): the number of listings, near enough and without counting them
+            share = (await db.execute(
+                "select (select count(*) from course_topics where topic = :topic) * 1.0"
+                " / max(1, (select max(rowid) from courses))", {"topic": value})).first()[0]
+            if share < TOPIC_LOOKUP_MAX_SHARE:
+                clauses.append(f"[id] in (select course_id from course_topics where topic = :topic_tagged_{i})")
+                params[f"topic_tagged_{i}"] = value
+        return FilterArguments(clauses, params) if clauses else None
 
     return lookup
 
