@@ -521,16 +521,8 @@ def content_hash(course: Course) -> str:
 def course_row(course: Course) -> dict[str, Any]:
     """The ``courses`` columns of one item (bookkeeping columns excluded)."""
     # a shallow read of the fields: dataclasses.asdict deep-copies every value, a hot spot
-    row = {}
-    for name in STORED_FIELDS:
-        value = getattr(course, name)
-        if name in JSON_FIELDS:
-            if name == "topics":
-                value = sorted(t["topic"] for t in value)
-            value = _to_json(value) if value else None
-        elif name in BOOL_FIELDS and value is not None:
-            value = int(bool(value))
-        row[name] = value
+    row = {name: _encode(name, getattr(course, name)) for name in STORED_FIELDS if name != "topics"}
+    row["topics"] = _encode("topics", sorted(t["topic"] for t in course.topics))
     row["content_hash"] = _hash_content(row)  # the content fields are already encoded here
     return row
 
