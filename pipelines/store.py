@@ -12,13 +12,14 @@ from aggregator.db import CourseStore, open_db
 from aggregator.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Seen
+from spiders.settings import AGGREGATOR_STORE_BATCH
 
 
 class StorePipeline(CrawlerPipeline):
     def __init__(self, crawler) -> None:
         super().__init__(crawler)
         self.db_path = crawler.settings.get("AGGREGATOR_DB")
-        self.batch_size = crawler.settings.getint("AGGREGATOR_STORE_BATCH", 500)
+        self.batch_size = crawler.settings.getint("AGGREGATOR_STORE_BATCH", AGGREGATOR_STORE_BATCH)
         self.min_share = crawler.settings.getfloat("AGGREGATOR_MIN_SHARE", DEFAULT_MIN_SHARE)
         self.courses: list[Course] = []
         self.seen: list[str] = []
