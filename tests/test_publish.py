@@ -229,3 +229,129 @@ def test_a_topic_picked_in_the_facet_lists_exactly_its_listings_rare_ones_throug
     old.close()
     rows = datasette_get(other, "/other/courses.json?topics__arraycontains=c&_shape=objects").json()["rows"]
     assert sorted(r["id"] for r in rows) == ["1", "4", "5"]
+
+
+# listings over a few counted columns, values repeated unevenly so that facet orders matter
+PLACES = [("Västerbottens län", "Skellefteå"), ("Västerbottens län", "Umeå"), ("Norrbottens län", "Luleå"), (None, None)]
+TYPES = ["higher_vocational", "university_course", "vocational_module"]
+
+
+def faceted_listings(db_path: str, n: int = 60) -> list[dict]:
+    from aggregator.db import CourseStore
+    from aggregator.runs import register_source, start_run
+    from tests.test_db import course
+
+    items = []
+    for i in range(n):
+        region, municipality = PLACES[(0, 0, 1, 2, 0, 3, 1)[i % 7]]
+        topics = ["hydrogen"] * (i % 3 == 0) + ["batteries_energy_storage"] * (i % 4 == 1)
+        items.append(course(str(i), title=f"{'Batteri' if i % 5 == 0 else 'Svets'}kurs {i}", region=region, municipality=municipality,
+                            education_type=TYPES[i % 7 % 3], eqf_level=[4, 5, 5, 6, None][i % 5],
+                            topics=[{"topic": t, "terms": [t], "fields": ["title"]} for t in topics]))
+    db = open_db(db_path)
+    register_source(db, {"name": "susanavet_se"})
+    CourseStore(db, "susanavet_se", start_run(db, "susanavet_se")).write(items)
+    rows = list(db["courses"].rows)
+    db.close()
+    return rows
+
+
+def facet_pages(db_path: str, paths: list[str], *, immutable: bool) -> list[tuple[dict, list[str]]]:
+    """Each page's JSON and the SQL it ran, in-process."""
+    from datasette.tracer import capture_traces
+
+    from aggregator.publish import build_datasette
+
+    async def fetch():
+        ds = build_datasette(db_path, immutable=immutable)
+        await ds.invoke_startup()
+        pages = []
+        for path in paths:
+            traces = []
+            with capture_traces(traces):
+                response = await ds.client.get(path)
+            assert response.status_code == 200, (path, response.text[:300])
+            pages.append((response.json(), [t["sql"] for t in traces]))
+        return pages
+
+    return asyncio.run(fetch())
+
+
+def expected_facet(rows: list[dict], column: str) -> list[tuple]:
+    """Datasette's column facet computed from the rows: non-null values, most rows first, then
+    by value."""
+    counts = Counter(row[column] for row in rows if row[column] is not None)
+    return sorted(counts.items(), key=lambda item: (-item[1], isinstance(item[0], str), item[0]))
+
+
+def counted_from_counts(sql: str, table: str = "facet_counts") -> bool:
+    return f"from [{table}] " in sql and "group by" in sql
+
+
+def facet_values(page: dict, name: str) -> list[tuple]:
+    return [(r["value"], r["count"]) for r in page["facet_results"][name]["results"]]
+
+
+FILTERED = {
+    "": lambda r: True,
+    "region=V%C3%A4sterbottens+l%C3%A4n": lambda r: r["region"] == "Västerbottens län",
+    "eqf_level=5&education_type__not=vocational_module": lambda r: r["eqf_level"] == 5 and r["education_type"] != "vocational_module",
+    "region__isnull=1": lambda r: r["region"] is None,
+    "municipality=Lule%C3%A5&_page=3": lambda r: r["municipality"] == "Luleå",
+}
+
+
+@pytest.mark.parametrize("query", list(FILTERED))
+def test_a_published_snapshot_counts_facets_of_pages_filtered_by_counted_columns_from_its_counts(db_path, tmp_path, query):
+    rows = faceted_listings(db_path)
+    published = str(tmp_path / "aggregator.db")
+    snapshot(db_path, published)
+    path = f"/aggregator/courses.json?{query}&_facet=municipality&_facet_array=topics&_size=max"
+    (page, sql), = facet_pages(published, [path], immutable=True)
+    selected = [r for r in rows if FILTERED[query](r)]
+    assert 0 < page["filtered_table_rows_count"] == len(selected) == len(page["rows"])
+    for column in (*DEFAULT_FACETS, "municipality"):
+        assert facet_values(page, column) == expected_facet(selected, column)
+    topics = Counter(topic for r in selected for topic in set(json.loads(r["topics"] or "[]")))
+    assert dict(facet_values(page, "topics")) == dict(topics)
+    # counted from the counts, not from the listings
+    assert any(counted_from_counts(s, "facet_topic_counts") for s in sql) and any(counted_from_counts(s) for s in sql)
+    assert not any("count(*) as count from (" in s or "json_each(facet_rows" in s for s in sql)
+    # the same page of the live database (Datasette's queries on the listings) is the same page
+    (live, _), = facet_pages(db_path, [path], immutable=False)
+    assert live["facet_results"] == page["facet_results"]
+
+
+def test_facets_of_a_search_or_any_other_filter_are_counted_from_the_matching_listings(db_path, tmp_path):
+    rows = faceted_listings(db_path)
+    published = str(tmp_path / "aggregator.db")
+    snapshot(db_path, published)
+    paths = ["/aggregator/courses.json?_search=batteri&_size=max&_facet_size=2",
+             "/aggregator/courses.json?_where=eqf_level>4&region=Norrbottens+l%C3%A4n&_size=max",
+             "/aggregator/courses.json?topics__arraycontains=hydrogen&_size=max"]
+    matching = [lambda r: r["title"].startswith("Batteri"), lambda r: (r["eqf_level"] or 0) > 4 and r["region"] == "Norrbottens län",
+                lambda r: "hydrogen" in (r["topics"] or "")]
+    pages = zip(facet_pages(published, paths, immutable=True), facet_pages(db_path, paths, immutable=False), matching, (2, 30, 30))
+    for (page, sql), (live, _), matches, size in pages:
+        selected = [r for r in rows if matches(r)]
+        assert 0 < len(selected) == len(page["rows"])
+        for column in DEFAULT_FACETS:
+            expected = expected_facet(selected, column)
+            assert facet_values(page, column) == expected[:size]
+            assert page["facet_results"][column]["truncated"] == (len(expected) > size)
+        assert not any(counted_from_counts(s) for s in sql)
+        assert live["facet_results"] == page["facet_results"]
+
+
+def test_counts_that_do_not_add_up_to_the_listings_are_not_used(db_path, tmp_path):
+    rows = faceted_listings(db_path)
+    published = tmp_path / "aggregator.db"
+    snapshot(db_path, published)
+    stale = sqlite3.connect(published)
+    with stale:
+        stale.execute("delete from courses where region = 'Norrbottens län'")
+    stale.close()
+    (page, sql), = facet_pages(str(published), ["/aggregator/courses.json?_size=max"], immutable=True)
+    remaining = [r for r in rows if r["region"] != "Norrbottens län"]
+    assert facet_values(page, "region") == expected_facet(remaining, "region")
+    assert not any(counted_from_counts(s) for s in sql)
