@@ -45,6 +45,9 @@ SETTINGS: dict[str, Any] = {
     # a page of 100 full rows was close to a megabyte of HTML to render
     "truncate_cells_html": 200,
     "default_page_size": 50,
+    # a streamed CSV of every listing is what researchers download: at 300,000 listings it is
+    # about 450 MB, and Datasette's default 100 MB limit cut it off after 65,000 rows
+    "max_csv_mb": 0,
 }
 
 SERVE_DB_ENV = "AGGREGATOR_SERVE_DB"

@@ -176,7 +176,8 @@ def main() -> None:
         with urllib.request.urlopen(f"{base}/{db_path.stem}/courses.csv?_stream=on&_size=max", timeout=600) as response:
             lines = sum(1 for _ in response) - 1
         seconds = time.perf_counter() - started
-        print(f"streamed CSV of every course: {lines} rows in {seconds:.1f}s = {lines / seconds:.0f} rows/s")
+        print(f"streamed CSV of every course: {lines} rows in {seconds:.1f}s = {lines / seconds:.0f} rows/s"
+              + ("" if lines == rows else f" - INCOMPLETE: {rows} courses (the last line says why)"))
     from aggregator.export import export
 
     started = time.perf_counter()
