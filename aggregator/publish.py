@@ -62,9 +62,10 @@ def build_datasette(db_path: str, *, immutable: bool = False):
     only safe for a file nobody writes while it is served (a published snapshot)."""
     from datasette.app import Datasette
 
-    from aggregator import facets
+    from aggregator import connections, facets
 
-    facets.install()  # faster topics facet and topic pages
+    facets.install()  # facets counted together or from a snapshot's counts, topic pages
+    connections.install()  # a snapshot read memory-mapped
     return Datasette(
         files=[] if immutable else [db_path],
         immutables=[db_path] if immutable else [],

@@ -355,3 +355,19 @@ def test_counts_that_do_not_add_up_to_the_listings_are_not_used(db_path, tmp_pat
     remaining = [r for r in rows if r["region"] != "Norrbottens län"]
     assert facet_values(page, "region") == expected_facet(remaining, "region")
     assert not any(counted_from_counts(s) for s in sql)
+
+
+def test_a_published_snapshot_is_read_memory_mapped_and_a_live_database_is_not(db_path, tmp_path):
+    from aggregator.publish import build_datasette
+
+    faceted_listings(db_path, n=5)
+    published = str(tmp_path / "aggregator.db")
+    snapshot(db_path, published)
+
+    async def mmap_size(path, immutable):
+        ds = build_datasette(path, immutable=immutable)
+        await ds.invoke_startup()
+        return (await ds.get_database("aggregator").execute("pragma mmap_size")).first()[0]
+
+    assert asyncio.run(mmap_size(published, True)) > 2**20
+    assert asyncio.run(mmap_size(db_path, False)) == 0
