@@ -73,14 +73,16 @@ class IndexedArrayFacet(ArrayFacet):
             config = source_and_config["config"]
             column = config.get("column") or config["simple"]
             counts = await published_counts(self)
-            if column == "topics" and counts is not None and counts.topics:
+            # a topic's page needs which other topics its listings carry: not in the counts
+            if column == "topics" and counts is not None and counts.topics and counts.table == FACET_COUNTS_TABLE:
                 sql = (f"select topic as value, sum(listings) as count from [{TOPIC_COUNTS_TABLE}] {counts.where}"
                        f" group by topic order by count desc, value limit {size + 1}")
+                params = counts.params
             else:
-                sql = array_facet_sql(self.sql, column, size + 1)
+                sql, params = array_facet_sql(self.sql, column, size + 1), self.params
             try:
                 rows = await self.ds.execute(
-                    self.database, sql, self.params, truncate=False,
+                    self.database, sql, params, truncate=False,
                     custom_time_limit=self.ds.setting("facet_time_limit_ms"),
                 )
             except QueryInterrupted:
@@ -110,6 +112,11 @@ class IndexedArrayFacet(ArrayFacet):
 # on 2.8 % 297 ms, on 3.6 % 365 ms, on 12 % 1,001 ms (visiting a tenth of the listings one by one
 # costs more than reading every array, and the first rows are no longer read in title order).
 TOPIC_LOOKUP_MAX_SHARE = 0.05
+TOPIC_FILTER = "topics__arraycontains"
+
+
+def topic_lookup_clause(i: int) -> str:
+    return f"[id] in (select course_id from course_topics where topic = :topic_tagged_{i})"
 
 
 @hookimpl
@@ -119,8 +126,8 @@ def filters_from_request(request, database, table, datasette):
     rare: SQLite then visits only the tagged listings instead of opening every listing's array,
     in the count, the rows and each facet. Datasette's own array filter still applies, so the
     results are the same."""
-    values = request.args.getlist("topics__arraycontains")
-    if table != "courses" or not values:
+    values = request.args.getlist(TOPIC_FILTER)
+    if table != FACETED_TABLE or not values:
         return None
 
     async def lookup():
@@ -134,7 +141,7 @@ def filters_from_request(request, database, table, datasette):
                 "select (select count(*) from course_topics where topic = :topic) * 1.0"
                 " / max(1, (select max(rowid) from courses))", {"topic": value})).first()[0]
             if share < TOPIC_LOOKUP_MAX_SHARE:
-                clauses.append(f"[id] in (select course_id from course_topics where topic = :topic_tagged_{i})")
+                clauses.append(topic_lookup_clause(i))
                 params[f"topic_tagged_{i}"] = value
         return FilterArguments(clauses, params) if clauses else None
 
@@ -142,11 +149,12 @@ def filters_from_request(request, database, table, datasette):
 
 
 class PublishedCounts:
-    """A page's filters as a where clause on the snapshot's counts (``where``, with the page's
-    own parameters), and whether topic counts exist (``topics``)."""
+    """A page's filters as a query on the snapshot's counts: the counts ``table`` (per topic for
+    a topic's page), its ``where`` clause and ``params``; the counted ``columns`` and whether
+    topics are counted too (``topics``)."""
 
-    def __init__(self, where: str, columns: frozenset[str], topics: bool) -> None:
-        self.where, self.columns, self.topics = where, columns, topics
+    def __init__(self, table: str, where: str, params: dict[str, Any], columns: frozenset[str], topics: bool) -> None:
+        self.table, self.where, self.params, self.columns, self.topics = table, where, params, columns, topics
 
 
 # per database file (path, size, modification time): the counted columns and whether topics are
@@ -171,43 +179,57 @@ async def _counts_available(db) -> tuple[frozenset[str], bool] | None:
     return _counts_of_file[key]
 
 
-def column_filters(facet) -> tuple[list[tuple[str, str]], str] | None:
-    """The page's filters and its where clause, when the page is narrowed only by Datasette's
-    column filters of the query string (``?region=...``): no search, no ``_where``, no plugin's
-    filter (the topic lookup), no next page (Datasette counts a next page's facets from its
-    cursor on). None otherwise."""
+def column_filters(facet) -> list[tuple[str, str]] | None:
+    """The page's filters, when the page is narrowed only by Datasette's column filters of the
+    query string (``?region=...``, ``?topics__arraycontains=...``, with the topic lookup): no
+    search, no ``_where``, no next page (Datasette counts a next page's facets from its cursor
+    on). None otherwise."""
     args = facet.request.args
-    # the filters Datasette builds from the query string (views/table.py)
+    # the filters Datasette builds from the query string (views/table.py), then the topic lookup
     pairs = [(key, value) for key in args if not (key.startswith("_") and "__" not in key) for value in args.getlist(key)]
     clauses, params = Filters(sorted(pairs)).build_where_clauses(facet.table)
+    lookups = sorted((int(key.rsplit("_", 1)[1]), key) for key in facet.params if key.startswith("topic_tagged_"))
+    for i, key in lookups:
+        clauses.append(topic_lookup_clause(i))
+        params[key] = facet.params[key]
     where = f"where {' and '.join(clauses)} " if clauses else ""
     if not facet.sql.endswith(f"from {escape_sqlite(facet.table)} {where}") or dict(facet.params) != params:
         return None
-    return pairs, where
+    return pairs
 
 
 async def published_counts(facet) -> PublishedCounts | None:
-    """The page's filters as a where clause on the published counts, when the page is a
-    listings page of an immutable snapshot with counts, narrowed only by filters on counted
-    columns (column_filters). None when the facets must be counted from the listings."""
+    """The page's filters as a query on the published counts, when the page is a listings page
+    of an immutable snapshot with counts, narrowed only by filters on counted columns and at
+    most one topic (column_filters). None when the facets must be counted from the listings."""
     if facet.table != FACETED_TABLE:
         return None
     db = facet.ds.get_database(facet.database)
     if db.is_mutable or db.path is None:
         return None
-    filtered = column_filters(facet)
-    if filtered is None:
+    pairs = column_filters(facet)
+    if pairs is None:
         return None
     available = await _counts_available(db)
     if available is None:
         return None
-    columns, topics = available
-    pairs, where = filtered
-    for key, _ in pairs:
+    columns, topics_counted = available
+    topics = [value for key, value in pairs if key == TOPIC_FILTER]
+    others = [(key, value) for key, value in pairs if key != TOPIC_FILTER]
+    if len(topics) > 1 or (topics and not topics_counted):
+        return None
+    for key, _ in others:
         column, lookup = key.rsplit("__", 1) if "__" in key else (key, "exact")
         if column not in columns or lookup not in ROW_LOOKUPS:
             return None
-    return PublishedCounts(where, columns, topics)
+    clauses, params = Filters(sorted(others)).build_where_clauses(FACET_COUNTS_TABLE)
+    table = FACET_COUNTS_TABLE
+    if topics:
+        table = TOPIC_COUNTS_TABLE
+        clauses.append("topic = :counted_topic")
+        params["counted_topic"] = topics[0]
+    where = f"where {' and '.join(clauses)} " if clauses else ""
+    return PublishedCounts(table, where, params, columns, topics_counted)
 
 
 def _sqlite_order(value: Any) -> tuple:
@@ -223,10 +245,10 @@ class CountedColumnFacet(ColumnFacet):
         counts = await published_counts(self)
         if counts is not None:
             together = [c for c in dict.fromkeys(columns) if c in counts.columns]
-            source, count = f"[{FACET_COUNTS_TABLE}] {counts.where}", "sum(listings)"
+            source, count, params = f"[{counts.table}] {counts.where}", "sum(listings)", counts.params
         elif self.table == FACETED_TABLE and not self._counted_from_indexes():
             together = [c for c in dict.fromkeys(columns) if c in FACET_COUNT_COLUMNS]
-            source, count = f"({self.sql})", "count(*)"
+            source, count, params = f"({self.sql})", "count(*)", self.params
             if len(together) < 2:
                 return {}
         else:
@@ -236,7 +258,7 @@ class CountedColumnFacet(ColumnFacet):
         grouped = ", ".join(escape_sqlite(c) for c in together)
         try:
             rows = await self.ds.execute(
-                self.database, f"select {grouped}, {count} from {source} group by {grouped}", self.params,
+                self.database, f"select {grouped}, {count} from {source} group by {grouped}", params,
                 truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"),
             )
         except QueryInterrupted:
@@ -258,7 +280,9 @@ class CountedColumnFacet(ColumnFacet):
         counts each facet from a facet index (migration 0015); on more than TOGETHER_MAX_ROWS
         rows that is faster than one grouping that reads the rows. A search, a topic or a
         ``_where`` must read the rows anyway, so they are read once."""
-        return column_filters(self) is not None and (self.row_count is None or self.row_count > TOGETHER_MAX_ROWS)
+        pairs = column_filters(self)
+        return (pairs is not None and not any(key.endswith("__arraycontains") for key, _ in pairs)
+                and (self.row_count is None or self.row_count > TOGETHER_MAX_ROWS))
 
     async def _counted_alone(self, column: str, limit: int) -> list:
         """Datasette's own query for one column facet."""
