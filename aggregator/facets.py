@@ -19,12 +19,13 @@ page of at most TOGETHER_MAX_ROWS rows (a search) groups its rows once for every
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections import Counter
 from typing import Any
 
 from datasette import hookimpl
-from datasette.database import QueryInterrupted
+from datasette.database import Database, QueryInterrupted
 from datasette.facets import ArrayFacet, ColumnFacet, DateFacet
 from datasette.filters import FilterArguments, Filters
 from datasette.plugins import pm
@@ -230,6 +231,50 @@ async def published_counts(facet) -> PublishedCounts | None:
         params["counted_topic"] = topics[0]
     where = f"where {' and '.join(clauses)} " if clauses else ""
     return PublishedCounts(table, where, params, columns, topics_counted)
+
+
+# A listings page's count as Datasette writes it, and the filter clauses it writes for a value
+# picked in a facet (views/table.py, filters.py)
+PAGE_COUNT_SQL = re.compile(r'select count\(\*\) from "?courses"? where (?P<where>.+) ')
+EXACT_CLAUSE = re.compile(r'"(?P<column>\w+)" = :p\d+')
+TOPIC_CLAUSE = re.compile(r':(?P<param>p\d+) in \(select value from json_each\("courses"\."topics"\)\)')
+TOPIC_LOOKUP_CLAUSE = re.compile(r"\[id\] in \(select course_id from course_topics where topic = :topic_tagged_\d+\)")
+
+
+class PublishedDatabase(Database):
+    """An immutable snapshot whose listings pages are counted from its counts: a page filtered
+    by values picked in the facets (counted columns, at most one topic) sums a few rows of
+    ``facet_counts`` instead of counting every matching listing (all of a country's: 24 ms;
+    a topic's by opening every listing's topics: 100 ms). Every other query runs as it is."""
+
+    async def execute(self, sql, params=None, *args, **kwargs):
+        counted = await self._count_from_counts(sql, params) if isinstance(params, dict) else None
+        return await super().execute(counted or sql, params, *args, **kwargs)
+
+    async def _count_from_counts(self, sql: str, params: dict) -> str | None:
+        match = PAGE_COUNT_SQL.fullmatch(sql)
+        if match is None:
+            return None
+        available = await _counts_available(self)
+        if available is None:
+            return None
+        columns, topics_counted = available
+        kept, topics = [], []
+        for clause in match["where"].split(" and "):
+            exact, topic = EXACT_CLAUSE.fullmatch(clause), TOPIC_CLAUSE.fullmatch(clause)
+            if exact and exact["column"] in columns:
+                kept.append(clause)
+            elif topic:
+                topics.append(topic["param"])
+            elif not TOPIC_LOOKUP_CLAUSE.fullmatch(clause):  # the same listings as the topic's
+                return None
+        table = FACET_COUNTS_TABLE
+        if topics:
+            if len(topics) > 1 or not topics_counted:
+                return None
+            table = TOPIC_COUNTS_TABLE
+            kept.append(f"topic = :{topics[0]}")
+        return f"select coalesce(sum(listings), 0) from [{table}] where {' and '.join(kept)}"
 
 
 def _sqlite_order(value: Any) -> tuple:

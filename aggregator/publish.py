@@ -66,13 +66,19 @@ def build_datasette(db_path: str, *, immutable: bool = False):
 
     facets.install()  # facets counted together or from a snapshot's counts, topic pages
     connections.install()  # a snapshot read memory-mapped
-    return Datasette(
+    datasette = Datasette(
         files=[] if immutable else [db_path],
         immutables=[db_path] if immutable else [],
         metadata=metadata_for(db_path),
         settings=SETTINGS,
         static_mounts=[("assets", str(STATIC))],
     )
+    if immutable:
+        # the same snapshot, its pages counted from its facet counts
+        name = next(name for name, db in datasette.databases.items() if db.path == db_path)
+        datasette.remove_database(name)
+        datasette.add_database(facets.PublishedDatabase(datasette, db_path, is_mutable=False), name=name)
+    return datasette
 
 
 def create_app():

@@ -325,6 +325,10 @@ def test_a_published_snapshot_counts_facets_of_pages_filtered_by_counted_columns
     assert any("json_each(facet_rows" in s for s in sql) == topic_page
     assert not any("count(*) as count from (" in s for s in sql)
     assert any("[id] in (select course_id from course_topics" in s for s in sql) == ("recycling" in query)
+    # the page's count too, when it is filtered by values picked in the facets (col=value, a topic)
+    picked = query.startswith(("region=", "municipality=", "topics__"))
+    assert any(s.startswith("select count(*) from courses") for s in sql) != picked
+    assert any(s.startswith("select coalesce(sum(listings), 0)") for s in sql) == picked
     # the same page of the live database (Datasette's queries on the listings) is the same page
     (live, _), = facet_pages(db_path, [path], immutable=False)
     assert live["facet_results"] == page["facet_results"]
