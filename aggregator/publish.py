@@ -33,6 +33,7 @@ def metadata_for(db_path: str) -> dict[str, Any]:
 
 
 STATIC = Path(__file__).resolve().parent / "static"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 # Datasette settings for the public site, tuned at 300,000 listings (bench/bench_datasette.py).
@@ -72,6 +73,7 @@ def build_datasette(db_path: str, *, immutable: bool = False):
         metadata=metadata_for(db_path),
         settings=SETTINGS,
         static_mounts=[("assets", str(STATIC))],
+        template_dir=str(TEMPLATES),
     )
     if immutable:
         # the same snapshot, its pages counted from its facet counts

@@ -383,3 +383,27 @@ def test_a_published_snapshot_is_read_memory_mapped_and_a_live_database_is_not(d
 
     assert asyncio.run(mmap_size(published, True)) > 2**20
     assert asyncio.run(mmap_size(db_path, False)) == 0
+
+
+def test_the_courses_page_shows_its_main_columns_with_a_link_to_all_and_json_keeps_every_column(db_path):
+    import re
+
+    faceted_listings(db_path, n=5)
+    browse = yaml.safe_load(METADATA.read_text("utf-8"))["databases"]["aggregator"]["tables"]["courses"]["browse_columns"]
+    every = list(open_db(db_path)["courses"].columns_dict)
+
+    def shown(path):
+        html = datasette_get(db_path, path).text
+        cells = re.findall(r'<td class="col-([\w-]+) ', html)
+        return re.findall(r'<th [^>]*data-column="([^"]+)"', html), len(cells), html
+
+    columns, cells, html = shown("/aggregator/courses")
+    assert columns == [c for c in every if c in browse] and cells == 5 * len(browse)
+    assert f"{len(browse)} of {len(every)} columns shown" in html and "/aggregator/courses?_allcolumns=1" in html
+    columns, cells, html = shown("/aggregator/courses?_allcolumns=1&region=Norrbottens+l%C3%A4n")
+    assert columns == every and cells == len(every) * len(datasette_get(db_path, "/aggregator/courses.json?region=Norrbottens+l%C3%A4n").json()["rows"])
+    assert "Show the main columns" in html
+    assert shown("/aggregator/courses?_col=title&_col=region")[0] == ["id", "title", "region"]  # Datasette's own choice
+    assert shown("/aggregator/courses?_nocol=title_en")[0] == [c for c in every if c in browse and c != "title_en"]
+    assert datasette_get(db_path, "/aggregator/courses.json?_shape=objects").json()["rows"][0].keys() == set(every)
+    assert shown("/aggregator/crawl_runs")[0] == list(open_db(db_path)["crawl_runs"].columns_dict)  # other tables: every column
