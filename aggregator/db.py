@@ -468,20 +468,30 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
 FACET_COUNT_COLUMNS = ("country", "source", "education_type", "eqf_level", "region", "municipality", "title_effective_lang")
 FACET_COUNTS_TABLE = "facet_counts"
 TOPIC_COUNTS_TABLE = "facet_topic_counts"
+FACET_CELLS_TABLE = "facet_cells"
 
 
 def write_facet_counts(conn: sqlite3.Connection) -> None:
     """(Re)write the snapshot's ``facet_counts`` (listings per combination of
-    FACET_COUNT_COLUMNS) and ``facet_topic_counts`` (the same per topic, each listing counted
-    once per topic as the topics facet counts it). Columns keep their declared types, so that a
-    filter compares with the same type conversions on the counts as on the listings."""
+    FACET_COUNT_COLUMNS, each combination a ``cell``), ``facet_cells`` (each listing's cell, by
+    its rowid) and ``facet_topic_counts`` (the counts per topic, each listing counted once per
+    topic as the topics facet counts it). Columns keep their declared types, so that a filter
+    compares with the same type conversions on the counts as on the listings."""
     declared = {name: kind for _, name, kind, *_ in conn.execute("pragma table_info(courses)")}
     columns = [c for c in FACET_COUNT_COLUMNS if c in declared]
     names = ", ".join(f"[{c}]" for c in columns)
     definitions = ", ".join(f"[{c}] {declared[c]}" for c in columns)
     conn.execute(f"drop table if exists [{FACET_COUNTS_TABLE}]")
-    conn.execute(f"create table [{FACET_COUNTS_TABLE}] ({definitions}, listings INTEGER NOT NULL)")
-    conn.execute(f"insert into [{FACET_COUNTS_TABLE}] select {names}, count(*) from courses group by {names}")
+    conn.execute(f"create table [{FACET_COUNTS_TABLE}] (cell INTEGER PRIMARY KEY, {definitions}, listings INTEGER NOT NULL)")
+    conn.execute(f"insert into [{FACET_COUNTS_TABLE}] ({names}, listings) select {names}, count(*) from courses group by {names}")
+    conn.execute(f"create index [{FACET_COUNTS_TABLE}_values] on [{FACET_COUNTS_TABLE}] ({names})")
+    # a search's facets group its listings' cells (two integers a listing, a few MB) instead of
+    # reading their columns in the 70-column table: 88-119 -> 34 ms for 50,000 listings
+    conn.execute(f"drop table if exists [{FACET_CELLS_TABLE}]")
+    conn.execute(f"create table [{FACET_CELLS_TABLE}] (course INTEGER PRIMARY KEY, cell INTEGER NOT NULL)")
+    same_values = " and ".join(f"counts.[{c}] is courses.[{c}]" for c in columns)
+    conn.execute(f"insert into [{FACET_CELLS_TABLE}] select courses.rowid, counts.cell from courses"
+                 f" join [{FACET_COUNTS_TABLE}] as counts on {same_values}")
     conn.execute(f"drop table if exists [{TOPIC_COUNTS_TABLE}]")
     if "topics" in declared:
         conn.execute(f"create table [{TOPIC_COUNTS_TABLE}] ({definitions}, topic TEXT, listings INTEGER NOT NULL)")

@@ -22,7 +22,7 @@ import os
 import re
 import sys
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 from datasette import hookimpl
 from datasette.database import Database, QueryInterrupted
@@ -31,7 +31,7 @@ from datasette.filters import FilterArguments, Filters
 from datasette.plugins import pm
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from aggregator.db import FACET_COUNT_COLUMNS, FACET_COUNTS_TABLE, TOPIC_COUNTS_TABLE
+from aggregator.db import FACET_CELLS_TABLE, FACET_COUNT_COLUMNS, FACET_COUNTS_TABLE, TOPIC_COUNTS_TABLE
 
 PLUGIN_NAME = "aggregator.facets"
 FACETED_TABLE = "courses"
@@ -158,24 +158,32 @@ class PublishedCounts:
         self.table, self.where, self.params, self.columns, self.topics = table, where, params, columns, topics
 
 
-# per database file (path, size, modification time): the counted columns and whether topics are
-# counted, or None when the file has no counts that add up to its listings
-_counts_of_file: dict[tuple, tuple[frozenset[str], bool] | None] = {}
+class CountsOnFile(NamedTuple):
+    columns: frozenset[str]  # the counted columns
+    topics: bool  # facet_topic_counts is there
+    cells: bool  # facet_cells is there, one row per listing
 
 
-async def _counts_available(db) -> tuple[frozenset[str], bool] | None:
+# per database file (path, size, modification time): what it has counted, or None when it has
+# no counts that add up to its listings
+_counts_of_file: dict[tuple, CountsOnFile | None] = {}
+
+
+async def _counts_available(db) -> CountsOnFile | None:
     stat = os.stat(db.path)
     key = (db.path, stat.st_size, stat.st_mtime_ns)
     if key not in _counts_of_file:
         available = None
         if await db.table_exists(FACET_COUNTS_TABLE):
-            columns = frozenset(await db.table_columns(FACET_COUNTS_TABLE)) - {"listings"}
+            columns = frozenset(await db.table_columns(FACET_COUNTS_TABLE)) - {"cell", "listings"}
             # counts of another state of the listings would give wrong facets: use them only
             # when they add up to the listings there are
             counted, listings = (await db.execute(
                 f"select (select sum(listings) from [{FACET_COUNTS_TABLE}]), (select count(*) from [{FACETED_TABLE}])")).first()
             if counted == listings:
-                available = (columns, await db.table_exists(TOPIC_COUNTS_TABLE))
+                cells = await db.table_exists(FACET_CELLS_TABLE) and (await db.execute(
+                    f"select count(*) from [{FACET_CELLS_TABLE}]")).first()[0] == listings
+                available = CountsOnFile(columns, await db.table_exists(TOPIC_COUNTS_TABLE), cells)
         _counts_of_file[key] = available
     return _counts_of_file[key]
 
@@ -214,7 +222,7 @@ async def published_counts(facet) -> PublishedCounts | None:
     available = await _counts_available(db)
     if available is None:
         return None
-    columns, topics_counted = available
+    columns, topics_counted = available.columns, available.topics
     topics = [value for key, value in pairs if key == TOPIC_FILTER]
     others = [(key, value) for key, value in pairs if key != TOPIC_FILTER]
     if len(topics) > 1 or (topics and not topics_counted):
@@ -238,6 +246,8 @@ async def published_counts(facet) -> PublishedCounts | None:
 PAGE_COUNT_SQL = re.compile(r'select count\(\*\) from "?courses"? where (?P<where>.+) ')
 EXACT_CLAUSE = re.compile(r'"(?P<column>\w+)" = :p\d+')
 TOPIC_CLAUSE = re.compile(r':(?P<param>p\d+) in \(select value from json_each\("courses"\."topics"\)\)')
+# Datasette's clause for ?_search= on the courses table (filters.py, search_filters)
+SEARCH_CLAUSE = re.compile(r"rowid in \(select rowid from courses_fts where courses_fts match (?P<match>escape_fts\(:search\)|:search)\)")
 TOPIC_LOOKUP_CLAUSE = re.compile(r"\[id\] in \(select course_id from course_topics where topic = :topic_tagged_\d+\)")
 
 
@@ -258,7 +268,12 @@ class PublishedDatabase(Database):
         available = await _counts_available(self)
         if available is None:
             return None
-        columns, topics_counted = available
+        search = SEARCH_CLAUSE.fullmatch(match["where"])
+        if search:
+            # the index has exactly one entry per listing (its triggers keep it so): counting the
+            # matches there saves visiting each listing (41 -> 11 ms for 50,000)
+            return f"select count(*) from courses_fts where courses_fts match {search['match']}"
+        columns, topics_counted = available.columns, available.topics
         kept, topics = [], []
         for clause in match["where"].split(" and "):
             exact, topic = EXACT_CLAUSE.fullmatch(clause), TOPIC_CLAUSE.fullmatch(clause)
@@ -291,6 +306,13 @@ class CountedColumnFacet(ColumnFacet):
         if counts is not None:
             together = [c for c in dict.fromkeys(columns) if c in counts.columns]
             source, count, params = f"[{counts.table}] {counts.where}", "sum(listings)", counts.params
+        elif (search := await self._search_only()) is not None:
+            # the search's listings' cells, grouped, then their combinations' values
+            together = [c for c in dict.fromkeys(columns) if c in FACET_COUNT_COLUMNS]
+            source = (f"(select cell, count(*) as matched from [{FACET_CELLS_TABLE}] where course in"
+                      f" (select rowid from courses_fts where courses_fts match {search}) group by cell) as cells"
+                      f" join [{FACET_COUNTS_TABLE}] as counts using (cell)")
+            count, params = "sum(matched)", self.params
         elif self.table == FACETED_TABLE and not self._counted_from_indexes():
             together = [c for c in dict.fromkeys(columns) if c in FACET_COUNT_COLUMNS]
             source, count, params = f"({self.sql})", "count(*)", self.params
@@ -319,6 +341,19 @@ class CountedColumnFacet(ColumnFacet):
                      sorted(tally.items(), key=lambda item: (-item[1], _sqlite_order(item[0])))[:limit]]
             for column, tally in tallies.items()
         }
+
+    async def _search_only(self) -> str | None:
+        """The full-text match of a page narrowed by ``?_search=`` alone, on a published
+        snapshot with its facet cells; None otherwise."""
+        if self.table != FACETED_TABLE or set(self.params) != {"search"}:
+            return None
+        clause = self.sql.rpartition(" from courses where ")[2].strip()
+        match = SEARCH_CLAUSE.fullmatch(clause)
+        db = self.ds.get_database(self.database)
+        if match is None or db.is_mutable or db.path is None:
+            return None
+        available = await _counts_available(db)
+        return match["match"] if available is not None and available.cells else None
 
     def _counted_from_indexes(self) -> bool:
         """Whether each facet is better counted alone: a page narrowed by column filters only
