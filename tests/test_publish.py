@@ -412,3 +412,22 @@ def test_the_courses_page_shows_its_main_columns_with_a_link_to_all_and_json_kee
     assert shown("/aggregator/courses?_nocol=title_en")[0] == [c for c in every if c in browse and c != "title_en"]
     assert datasette_get(db_path, "/aggregator/courses.json?_shape=objects").json()["rows"][0].keys() == set(every)
     assert shown("/aggregator/crawl_runs")[0] == list(open_db(db_path)["crawl_runs"].columns_dict)  # other tables: every column
+
+
+@pytest.mark.parametrize("broad_share, walks_title_index", [(0.01, True), (0.99, False)])
+def test_a_search_on_a_snapshot_lists_its_first_rows_in_title_order_either_way_it_reads_them(db_path, tmp_path, monkeypatch, broad_share, walks_title_index):
+    from aggregator import facets
+
+    rows = faceted_listings(db_path)
+    published = str(tmp_path / "aggregator.db")
+    snapshot(db_path, published)
+    monkeypatch.setattr(facets, "BROAD_SEARCH_SHARE", broad_share)  # "batteri": 12 of 60 listings
+    paths = ["/aggregator/courses.json?_search=batteri&_size=5", "/aggregator/courses.json?_search=batteri&_size=5"]
+    (first, sql), (again, sql_again) = facet_pages(published, paths, immutable=True)
+    titles = sorted(r["title"] for r in rows if r["title"].startswith("Batteri"))
+    assert [r[1] for r in first["rows"]] == titles[:5] and first["filtered_table_rows_count"] == len(titles) == 12
+    assert any("where +rowid in (select rowid from courses_fts" in s for s in sql) == walks_title_index
+    # the page's count is the number of matches the plan was picked with, counted once
+    assert [s for s in sql + sql_again if s.startswith("select count(*) from courses_fts")] == [
+        "select count(*) from courses_fts where courses_fts match escape_fts(:search)"]
+    assert again["rows"] == first["rows"] and again["filtered_table_rows_count"] == 12
