@@ -8,10 +8,13 @@ which needs only the array column, so SQLite reads it from an index that holds i
 indexes of migration 0015): about 50 ms for the same counts. Same results, same links; the
 facet's suggestions and the ``__arraycontains`` filter stay Datasette's own.
 
-Column facets (``CountedColumnFacet``) are counted together instead of one query each: on a
-published snapshot, a page filtered only by the counted columns reads the snapshot's
-``facet_counts`` (aggregator.db.write_facet_counts) instead of the matching listings; another
-page of at most TOGETHER_MAX_ROWS rows (a search) groups its rows once for every facet.
+Column facets (``CountedColumnFacet``) are counted together instead of one query each. On a
+published snapshot (aggregator.db.write_facet_counts), a page filtered only by counted columns
+and at most one topic reads ``facet_counts`` or ``facet_topic_counts`` instead of the matching
+listings, and a search alone groups its listings' ``facet_cells``. Elsewhere the page's rows are
+grouped once for every facet, except on a page filtered by columns only with more than
+TOGETHER_MAX_ROWS rows, where each facet is counted from its index. ``PublishedDatabase`` counts
+such a snapshot's filtered pages and searches the same way (bench/RESULTS.md has the figures).
 
 ``install()`` puts these in place of Datasette's column and array facets (once per process).
 """
@@ -43,10 +46,10 @@ ROW_LOOKUPS = {"exact", "not", "contains", "endswith", "startswith", "gt", "gte"
                "glob", "in", "notin", "isnull", "notnull", "isblank", "notblank"}
 
 # Facets of a page are counted in one query grouping by all of them, so that its rows are read
-# once, not once per facet: a search matching 1,000 of 300,000 listings 4 x 8-11 ms -> 10 ms,
-# one matching 50,000 4 x 90-120 ms -> see bench/RESULTS.md. A page filtered by columns only
-# and with more than this many rows counts each facet alone from the facet indexes instead
-# (a region of 24,000 rows: 54 ms either way).
+# once, not once per facet: a search matching 1,000 of 300,000 listings 4 x 8-11 ms -> 8-16 ms,
+# one matching 50,000 4 x 90-120 ms -> 88-119 ms. A page filtered by columns only and with more
+# than this many rows counts each facet alone from the facet indexes instead (a region of
+# 24,000 rows: 54 ms either way).
 TOGETHER_MAX_ROWS = 20_000
 
 
