@@ -73,10 +73,11 @@ class IndexedArrayFacet(ArrayFacet):
         results, timed_out = [], []
         size = self.get_facet_size()
         pairs = self.get_querystring_pairs()
-        for source_and_config in self.get_configs():
+        configs = self.get_configs()
+        counts = await published_counts(self) if configs else None
+        for source_and_config in configs:
             config = source_and_config["config"]
             column = config.get("column") or config["simple"]
-            counts = await published_counts(self)
             # a topic's page needs which other topics its listings carry: not in the counts
             if column == "topics" and counts is not None and counts.topics and counts.table == FACET_COUNTS_TABLE:
                 sql = (f"select topic as value, sum(listings) as count from [{TOPIC_COUNTS_TABLE}] {counts.where}"
@@ -192,6 +193,17 @@ async def _counts_available(db) -> CountsOnFile | None:
     return _counts_of_file[key]
 
 
+async def _snapshot_counts(facet) -> CountsOnFile | None:
+    """What the facet's database has counted, when the facet is on the listings of an
+    immutable snapshot with counts; None otherwise."""
+    if facet.table != FACETED_TABLE:
+        return None
+    db = facet.ds.get_database(facet.database)
+    if db.is_mutable or db.path is None:
+        return None
+    return await _counts_available(db)
+
+
 def column_filters(facet) -> list[tuple[str, str]] | None:
     """The page's filters, when the page is narrowed only by Datasette's column filters of the
     query string (``?region=...``, ``?topics__arraycontains=...``, with the topic lookup): no
@@ -215,16 +227,11 @@ async def published_counts(facet) -> PublishedCounts | None:
     """The page's filters as a query on the published counts, when the page is a listings page
     of an immutable snapshot with counts, narrowed only by filters on counted columns and at
     most one topic (column_filters). None when the facets must be counted from the listings."""
-    if facet.table != FACETED_TABLE:
-        return None
-    db = facet.ds.get_database(facet.database)
-    if db.is_mutable or db.path is None:
+    available = await _snapshot_counts(facet)
+    if available is None:
         return None
     pairs = column_filters(facet)
     if pairs is None:
-        return None
-    available = await _counts_available(db)
-    if available is None:
         return None
     columns, topics_counted = available.columns, available.topics
     topics = [value for key, value in pairs if key == TOPIC_FILTER]
@@ -256,7 +263,7 @@ TOPIC_LOOKUP_CLAUSE = re.compile(r"\[id\] in \(select course_id from course_topi
 
 
 # A search's first page in the table's order (views/table.py: the rows of ?_search=)
-SEARCH_ROWS_SQL = re.compile(r"select (?P<columns>.+) from courses where (?P<where>rowid in \(select rowid from courses_fts where courses_fts match (?:escape_fts\(:search\)|:search)\)) order by title limit (?P<limit>\d+)")
+SEARCH_ROWS_SQL = re.compile(rf"select (?P<columns>.+) from courses where (?P<where>{SEARCH_CLAUSE.pattern}) order by title limit (?P<limit>\d+)")
 # A search matching more than this share of the listings reads its first rows from the title
 # index, checking each against the matches, instead of visiting every match and sorting them:
 # for 50,000 matches 52 -> 16 ms. Rare words are faster the other way (5 matches: 15 ms against
@@ -301,8 +308,7 @@ class PublishedDatabase(Database):
         available = await _counts_available(self)
         if available is None:
             return None
-        match = SEARCH_CLAUSE.fullmatch(rows["where"])["match"]
-        if await self._search_matches(match, params["search"]) <= BROAD_SEARCH_SHARE * available.listings:
+        if await self._search_matches(rows["match"], params["search"]) <= BROAD_SEARCH_SHARE * available.listings:
             return None
         # "+rowid": not looked up by rowid, so SQLite walks the title index in order
         return f"select {rows['columns']} from courses where +{rows['where']} order by title limit {rows['limit']}"
@@ -391,14 +397,12 @@ class CountedColumnFacet(ColumnFacet):
     async def _search_only(self) -> str | None:
         """The full-text match of a page narrowed by ``?_search=`` alone, on a published
         snapshot with its facet cells; None otherwise."""
-        if self.table != FACETED_TABLE or set(self.params) != {"search"}:
+        if set(self.params) != {"search"}:
             return None
-        clause = self.sql.rpartition(" from courses where ")[2].strip()
-        match = SEARCH_CLAUSE.fullmatch(clause)
-        db = self.ds.get_database(self.database)
-        if match is None or db.is_mutable or db.path is None:
+        match = SEARCH_CLAUSE.fullmatch(self.sql.rpartition(" from courses where ")[2].strip())
+        if match is None:
             return None
-        available = await _counts_available(db)
+        available = await _snapshot_counts(self)
         return match["match"] if available is not None and available.cells else None
 
     def _counted_from_indexes(self) -> bool:
