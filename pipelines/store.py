@@ -6,6 +6,8 @@ run that finished cleanly may mark unseen listings removed (see aggregator.runs)
 
 from __future__ import annotations
 
+import time
+
 from scrapy import signals
 
 from aggregator.db import CourseStore, open_db
@@ -23,6 +25,7 @@ class StorePipeline(CrawlerPipeline):
         self.min_share = crawler.settings.getfloat("AGGREGATOR_MIN_SHARE", DEFAULT_MIN_SHARE)
         self.courses: list[Course] = []
         self.seen: list[str] = []
+        self.announced_bulk_load = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
@@ -58,9 +61,17 @@ class StorePipeline(CrawlerPipeline):
         if self.courses or self.seen:
             self.store.write(self.courses, self.seen)
             self.courses, self.seen = [], []
+            if self.store.deferred_indexes and not self.announced_bulk_load:
+                self.announced_bulk_load = True
+                self.spider.logger.info("Bulk load: %d new listings so far; the indexes of courses are made again when the run ends",
+                                        self.store.counts["new"])
 
     def close_spider(self) -> None:
         self.flush()
+        started = time.monotonic()
+        rebuilt = self.store.finish()
+        if rebuilt:
+            self.spider.logger.info("Bulk load: made %d indexes of courses again in %.1f s", len(rebuilt), time.monotonic() - started)
 
     def spider_closed(self, spider, reason) -> None:
         stats = self.crawler.stats.get_stats()

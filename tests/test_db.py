@@ -186,3 +186,65 @@ def test_a_batch_is_indexed_whole_and_its_last_version_of_a_listing_wins(db_path
     assert [r["title"] for r in db["courses"].search("solenergi")] == ["Solenergi"]
     assert list(db["courses"].search("vätgas")) == []
     assert db.execute("select count(*) from temp.sqlite_master where name = 'course_batch'").fetchone()[0] == 0
+
+
+def _indexes(db) -> set[tuple[str, str]]:
+    return set(db.execute("select name, sql from sqlite_master where type = 'index' and tbl_name = 'courses' and sql is not null").fetchall())
+
+
+def _listings(db) -> list[tuple]:
+    return db.execute("select id, title, credits, topics, removed_at from courses order by id").fetchall()
+
+
+def _bulk_load(db, defer_indexes_after):
+    register_source(db, {"name": "susanavet_se"})
+    store = CourseStore(db, "susanavet_se", start_run(db, "susanavet_se"), defer_indexes_after=defer_indexes_after)
+    store.write([course(str(n), title=f"Batteriteknik {n}", credits=7.5) for n in range(4)])
+    after_first_batch = _indexes(db)
+    store.write([course(str(n), title=f"Vätgasteknik {n}") for n in range(3, 9)])  # 3: a change
+    return store, after_first_batch
+
+
+def test_a_bulk_load_drops_the_secondary_indexes_and_makes_them_again_when_it_finishes(db_path, tmp_path):
+    db = open_db(db_path)
+    before = _indexes(db)
+    assert len(before) > 5
+    store, after_first_batch = _bulk_load(db, defer_indexes_after=6)
+    assert after_first_batch == before  # 4 new listings: not yet a bulk load
+    during = _indexes(db)
+    assert store.deferred_indexes and {name for name, _ in during} == {"idx_courses_source_source_id"}  # unique: kept
+    store.write([course("8", title="Solenergi"), course("9", title="Svetsteknik")])  # indexes still off
+    assert sorted(store.finish()) == sorted(name for name, _ in before if name != "idx_courses_source_source_id")
+    assert _indexes(db) == before
+    assert db["_deferred_indexes"].count == 0
+    db.execute("insert into courses_fts (courses_fts, rank) values ('integrity-check', 1)")
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    # the same rows as the same load with the indexes kept throughout
+    kept = open_db(tmp_path / "kept.db")
+    store, _ = _bulk_load(kept, defer_indexes_after=10_000)
+    store.write([course("8", title="Solenergi"), course("9", title="Svetsteknik")])
+    assert not store.deferred_indexes and store.finish() == []
+    assert _listings(db) == _listings(kept) and len(_listings(db)) == 10
+    assert [r["title"] for r in db["courses"].search("vätgas")] == [f"Vätgasteknik {n}" for n in range(3, 8)]
+
+
+def test_indexes_a_bulk_load_left_dropped_are_made_again_by_the_next_open(db_path):
+    db = open_db(db_path)
+    before = _indexes(db)
+    store, _ = _bulk_load(db, defer_indexes_after=6)
+    assert store.deferred_indexes and _indexes(db) != before
+    db.close()  # the run died before finish()
+    assert _indexes(open_db(db_path)) == before
+
+
+def test_a_run_adding_fewer_listings_than_the_table_holds_keeps_its_indexes(db_path):
+    db = open_db(db_path)
+    _, store = open_run(db)
+    store.write([course(f"old{n}") for n in range(10)])
+    before = _indexes(db)
+    register_source(db, {"name": "susanavet_se"})
+    store = CourseStore(db, "susanavet_se", start_run(db, "susanavet_se"), defer_indexes_after=3)
+    store.write([course(str(n)) for n in range(10)])  # 10 new: not more than the 10 already there
+    assert not store.deferred_indexes and _indexes(db) == before
+    store.write([course("10")])  # 11 new: more than the table held when the run started
+    assert store.deferred_indexes and store.finish() and _indexes(db) == before
