@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 import sqlite3
 import urllib.request
@@ -354,10 +355,13 @@ def test_facets_of_a_search_or_any_other_filter_are_counted_from_the_matching_li
         assert not any(counted_from_counts(s) for s in sql)
         assert live["facet_results"] == page["facet_results"]
         assert page["filtered_table_rows_count"] == live["filtered_table_rows_count"] == len(selected)
-        # a search alone: its facets from the listings' cells, its count from the full-text index
+        # a search alone: its count and its facets from one pass over the full-text index, each
+        # listing's cell from facet_cells
         search_only = "_search=" in page["query"]["sql"] or page["query"]["params"].keys() == {"search"}
-        assert any("from [facet_cells] where course in" in s for s in sql) == search_only
-        assert any(s.startswith("select count(*) from courses_fts where") for s in sql) == search_only
+        tallied = [s for s in sql if s.startswith("select rowid from courses_fts where") and s.endswith("tallied per facet cell")]
+        assert len(tallied) == search_only
+        assert any(s.startswith("select cell, ") and s.endswith("from [facet_counts]") for s in sql) == search_only
+        assert not any(s.startswith("select count(*) from courses") for s in sql) == search_only
 
 
 def test_counts_that_do_not_add_up_to_the_listings_are_not_used(db_path, tmp_path):
@@ -391,8 +395,6 @@ def test_a_published_snapshot_is_read_memory_mapped_and_a_live_database_is_not(d
 
 
 def test_the_courses_page_shows_its_main_columns_with_a_link_to_all_and_json_keeps_every_column(db_path):
-    import re
-
     faceted_listings(db_path, n=5)
     browse = yaml.safe_load(METADATA.read_text("utf-8"))["databases"]["aggregator"]["tables"]["courses"]["browse_columns"]
     every = list(open_db(db_path)["courses"].columns_dict)
@@ -414,20 +416,44 @@ def test_the_courses_page_shows_its_main_columns_with_a_link_to_all_and_json_kee
     assert shown("/aggregator/crawl_runs")[0] == list(open_db(db_path)["crawl_runs"].columns_dict)  # other tables: every column
 
 
-@pytest.mark.parametrize("broad_share, walks_title_index", [(0.01, True), (0.99, False)])
-def test_a_search_on_a_snapshot_lists_its_first_rows_in_title_order_either_way_it_reads_them(db_path, tmp_path, monkeypatch, broad_share, walks_title_index):
-    from aggregator import facets
+@pytest.mark.parametrize("rows_kept", [None, 4])
+def test_a_search_on_a_snapshot_lists_its_first_rows_in_title_order_then_rowid_as_the_live_database(db_path, tmp_path, monkeypatch, rows_kept):
+    from urllib.parse import quote
 
-    rows = faceted_listings(db_path)
+    from aggregator import facets
+    from aggregator.db import CourseStore
+    from aggregator.runs import start_run
+    from tests.test_db import course
+
+    faceted_listings(db_path)
+    db = open_db(db_path)  # equal titles: the table's order puts them by rowid
+    CourseStore(db, "susanavet_se", start_run(db, "susanavet_se")).write(
+        [course("dup0", title="Batterikurs 10"), course("dup1", title="Batterikurs 0"), course("dup2", title="Batterikurs 10")])
+    expected = [r["id"] for r in db.query("select id, rowid from courses where title like 'Batteri%' order by title, rowid")]
+    db.close()
+    assert len(expected) == 15
     published = str(tmp_path / "aggregator.db")
     snapshot(db_path, published)
-    monkeypatch.setattr(facets, "BROAD_SEARCH_SHARE", broad_share)  # "batteri": 12 of 60 listings
-    paths = ["/aggregator/courses.json?_search=batteri&_size=5", "/aggregator/courses.json?_search=batteri&_size=5"]
-    (first, sql), (again, sql_again) = facet_pages(published, paths, immutable=True)
-    titles = sorted(r["title"] for r in rows if r["title"].startswith("Batteri"))
-    assert [r[1] for r in first["rows"]] == titles[:5] and first["filtered_table_rows_count"] == len(titles) == 12
-    assert any("where +rowid in (select rowid from courses_fts" in s for s in sql) == walks_title_index
-    # the page's count is the number of matches the plan was picked with, counted once
-    assert [s for s in sql + sql_again if s.startswith("select count(*) from courses_fts")] == [
-        "select count(*) from courses_fts where courses_fts match escape_fts(:search)"]
-    assert again["rows"] == first["rows"] and again["filtered_table_rows_count"] == 12
+    # None: as served (the first max_returned_rows + 1 rows kept per search); 4: fewer rows kept
+    # than the matches, and than a 5-row page asks for
+    monkeypatch.setattr(facets.PublishedDatabase, "first_rows", rows_kept)
+    for size in (3, 5, 20):
+        path = f"/aggregator/courses.json?_search=batteri&_size={size}&_shape=objects"
+        (first, sql), = facet_pages(published, [path], immutable=True)
+        (live, _), = facet_pages(db_path, [path], immutable=False)
+        assert [r["id"] for r in first["rows"]] == expected[:size] == [r["id"] for r in live["rows"]]
+        assert first["filtered_table_rows_count"] == 15 and first["next"] == live["next"]
+        looked_up = any(re.search(r" from courses where rowid in \(\d+(, \d+)*\) order by title, rowid limit \d+$", s) for s in sql)
+        assert looked_up == (rows_kept is None or size + 1 <= rows_kept)
+        # matched once, for the count, the facets and the rows (again for rows it did not keep)
+        matched = [s for s in sql if "courses_fts match" in s]
+        assert matched.count("select rowid from courses_fts where courses_fts match escape_fts(:search) -- tallied per facet cell") == 1
+        assert len(matched) == 1 + (not looked_up)
+        if first["next"]:
+            # the next page, Datasette's own query from the cursor (which goes on by title and
+            # id, where the first page ordered equal titles by rowid: Datasette's own way)
+            following = [f"{path}&_next={quote(first['next'])}"]
+            (second, _), = facet_pages(published, following, immutable=True)
+            (second_live, _), = facet_pages(db_path, following, immutable=False)
+            assert [r["id"] for r in second["rows"]] == [r["id"] for r in second_live["rows"]]
+            assert [r["title"] for r in second["rows"]] == sorted(r["title"] for r in second["rows"]) >= [first["rows"][-1]["title"]]
