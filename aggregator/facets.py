@@ -183,14 +183,20 @@ class CountsOnFile(NamedTuple):
     cells: bool  # facet_cells is there, one row per listing
 
 
-# per database file (path, size, modification time): what it has counted, or None when it has
-# no counts that add up to its listings
+def _file_key(path: str) -> tuple:
+    """A database file as it is now (path, size, modification time): what is read from a
+    snapshot once is kept under this key, so a new snapshot at the same path is read afresh."""
+    stat = os.stat(path)
+    return path, stat.st_size, stat.st_mtime_ns
+
+
+# per database file (_file_key): what it has counted, or None when it has no counts that add up
+# to its listings
 _counts_of_file: dict[tuple, CountsOnFile | None] = {}
 
 
 async def _counts_available(db) -> CountsOnFile | None:
-    stat = os.stat(db.path)
-    key = (db.path, stat.st_size, stat.st_mtime_ns)
+    key = _file_key(db.path)
     if key not in _counts_of_file:
         available = None
         if await db.table_exists(FACET_COUNTS_TABLE):
@@ -296,7 +302,7 @@ class SearchTally(NamedTuple):
 
 class ListingOrder(NamedTuple):
     """Per listing, by rowid: its facet cell, and its place in the table's order."""
-    file: tuple  # path, size and modification time of the snapshot read
+    file: tuple  # the snapshot read (_file_key)
     cell: np.ndarray
     title_rank: np.ndarray
 
@@ -370,8 +376,7 @@ class PublishedDatabase(Database):
     def _listing_order(self, conn) -> ListingOrder:
         """Each listing's facet cell and place in title order, by rowid (read once per snapshot
         file: for 300,000 listings 4.8 MB, read in about 120 ms)."""
-        stat = os.stat(self.path)
-        file = (self.path, stat.st_size, stat.st_mtime_ns)
+        file = _file_key(self.path)
         if self._order is None or self._order.file != file:
             pairs = _integers(conn.execute(f"select group_concat(course || ',' || cell) from [{FACET_CELLS_TABLE}]").fetchone()[0]).reshape(-1, 2)
             size = int(pairs[:, 0].max(initial=0)) + 1
