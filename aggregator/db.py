@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 
 from spiders.items import COURSE_FIELDS, Course
+from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER
 
 DEFAULT_DB = "aggregator.db"
 
@@ -580,9 +581,6 @@ def course_row(course: Course) -> dict[str, Any]:
 
 # --- deferring index maintenance during a bulk load -------------------------------------------
 DEFERRED_INDEXES_TABLE = "_deferred_indexes"
-# A run that has added this many new listings, and more than the table held when it started,
-# is a bulk load (a first build, a large new source): see CourseStore.
-DEFER_INDEXES_AFTER = 20_000
 
 
 def defer_course_indexes(db: sqlite_utils.Database) -> list[str]:
@@ -619,13 +617,13 @@ class CourseStore:
 
     A bulk load (more than ``defer_indexes_after`` new listings, and more than the table held
     when the run started) drops the secondary indexes of courses for the rest of the run, and
-    ``finish`` makes them again: at 300,000 listings, maintaining 12 indexes row by row took
+    ``finish`` makes them again: at 300,000 listings, maintaining 11 indexes row by row took
     about 35 s of the load, building them once at the end 6 s. Call ``finish`` when the run
     ends; ``open_db`` makes any indexes a crashed run left dropped.
     """
 
     def __init__(self, db: sqlite_utils.Database, source: str, run_id: int,
-                 defer_indexes_after: int = DEFER_INDEXES_AFTER) -> None:
+                 defer_indexes_after: int = AGGREGATOR_DEFER_INDEXES_AFTER) -> None:
         self.db = db
         self.source = source
         self.run_id = run_id

@@ -14,7 +14,7 @@ from aggregator.db import CourseStore, open_db
 from aggregator.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Seen
-from spiders.settings import AGGREGATOR_STORE_BATCH
+from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER, AGGREGATOR_STORE_BATCH
 
 
 class StorePipeline(CrawlerPipeline):
@@ -22,10 +22,10 @@ class StorePipeline(CrawlerPipeline):
         super().__init__(crawler)
         self.db_path = crawler.settings.get("AGGREGATOR_DB")
         self.batch_size = crawler.settings.getint("AGGREGATOR_STORE_BATCH", AGGREGATOR_STORE_BATCH)
+        self.defer_indexes_after = crawler.settings.getint("AGGREGATOR_DEFER_INDEXES_AFTER", AGGREGATOR_DEFER_INDEXES_AFTER)
         self.min_share = crawler.settings.getfloat("AGGREGATOR_MIN_SHARE", DEFAULT_MIN_SHARE)
         self.courses: list[Course] = []
         self.seen: list[str] = []
-        self.announced_bulk_load = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
@@ -44,7 +44,7 @@ class StorePipeline(CrawlerPipeline):
             },
         )
         self.run_id = start_run(self.db, spider.name)
-        self.store = CourseStore(self.db, spider.name, self.run_id)
+        self.store = CourseStore(self.db, spider.name, self.run_id, defer_indexes_after=self.defer_indexes_after)
         self.crawler.stats.set_value("aggregator/run_id", self.run_id)
         spider.logger.info("Writing to %s (crawl run %s)", self.db_path, self.run_id)
 
@@ -59,10 +59,10 @@ class StorePipeline(CrawlerPipeline):
 
     def flush(self) -> None:
         if self.courses or self.seen:
+            deferred_before = bool(self.store.deferred_indexes)
             self.store.write(self.courses, self.seen)
             self.courses, self.seen = [], []
-            if self.store.deferred_indexes and not self.announced_bulk_load:
-                self.announced_bulk_load = True
+            if self.store.deferred_indexes and not deferred_before:  # this batch made it a bulk load
                 self.spider.logger.info("Bulk load: %d new listings so far; the indexes of courses are made again when the run ends",
                                         self.store.counts["new"])
 

@@ -57,6 +57,24 @@ def test_rows_are_visible_searchable_by_word_parts_and_downloadable(db_path):
     assert {"title", "municipality", "provider_name", "credits"} <= set(rows[0])
 
 
+def test_a_crawl_that_is_a_bulk_load_ends_with_the_indexes_of_courses_made_again(db_path, tmp_path):
+    from aggregator.db import open_db
+
+    fresh = open_db(tmp_path / "fresh.db")
+    indexes = "select name, sql from sqlite_master where type = 'index' and tbl_name = 'courses' and sql is not null"
+    expected = set(fresh.execute(indexes).fetchall())
+    # 4 new listings into an empty table, one per batch: a bulk load from the second on, said once
+    result = run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR),
+                     "-s", "AGGREGATOR_DEFER_INDEXES_AFTER=2", "-s", "AGGREGATOR_STORE_BATCH=1")
+    assert "Bulk load: 2 new listings so far" in result.stderr and "Bulk load: made 11 indexes of courses again" in result.stderr
+    assert result.stderr.count("Bulk load:") == 2
+    db = sqlite_utils.Database(db_path)
+    assert set(db.execute(indexes).fetchall()) == expected and db["_deferred_indexes"].count == 0
+    assert db["courses"].count == 4 and [r["status"] for r in db["crawl_runs"].rows] == ["finished"]
+    # the next run adds nothing: it keeps its indexes and logs no bulk load
+    assert "Bulk load" not in crawl(db_path, FOUR).stderr
+
+
 def test_a_source_that_fails_marks_nothing_removed(db_path, tmp_path):
     crawl(db_path, FOUR)
     broken = tmp_path / "broken"
