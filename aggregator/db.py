@@ -627,7 +627,10 @@ class CourseStore:
         self.db = db
         self.source = source
         self.run_id = run_id
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0}
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0, "kept": 0, "merged_duplicates": 0}
+        # Deletion records seen during the run: applied by ``finish_run`` only when the run is
+        # judged clean, like the removal of unseen listings (a run that fails changes nothing).
+        self.staged_removals: set[str] = set()
         self.column_order = list(db["courses"].columns_dict)
         self.columns = set(self.column_order)
         self.defer_indexes_at = max(defer_indexes_after, db["courses"].count + 1)
@@ -640,17 +643,29 @@ class CourseStore:
         self.deferred_indexes = []
         return restore_deferred_indexes(self.db)
 
-    def write(self, courses: Iterable[Course], seen_ids: Iterable[str] = ()) -> None:
-        """Upsert a batch in one transaction."""
+    def write(self, courses: Iterable[Course], seen_ids: Iterable[str] = (), kept_ids: Iterable[str] = ()) -> None:
+        """Upsert a batch in one transaction. The same listing twice in one batch is merged (the
+        last one wins, counted in ``merged_duplicates``): a second row would break the batch's
+        unique keys. Deletion records are staged, not applied (see ``staged_removals``);
+        ``kept_ids`` are source ids whose stored listing stays as it is."""
         stamp = now_iso()
-        rows = [course_row(c) for c in courses if not c.removed]
-        removed_ids = [c.id for c in courses if c.removed and c.id]
-        seen = [course_id(self.source, s) for s in seen_ids]
+        latest: dict[str, Course] = {}
+        for c in courses:
+            if c.id in latest:
+                self.counts["merged_duplicates"] += 1
+                del latest[c.id]  # re-inserted below: the batch keeps the order of last sight
+            latest[c.id] = c
+        live = [c for c in latest.values() if not c.removed]
+        self.staged_removals.update(c.id for c in latest.values() if c.removed and c.id)
+        self.staged_removals.difference_update(c.id for c in live)
+        rows = [course_row(c) for c in live]
+        seen = list(dict.fromkeys(course_id(self.source, s) for s in seen_ids))
+        kept = list(dict.fromkeys(course_id(self.source, s) for s in kept_ids))
         with self.db.atomic():
             self._upsert(rows, stamp)
-            self._topics([c for c in courses if not c.removed])
+            self._topics(live)
             self._touch(seen, stamp)
-            self._mark_removed(removed_ids, stamp)
+            self.counts["kept"] += self._update_current(kept, "last_run_id", self.run_id)
         if not self.deferred_indexes and self.counts["new"] >= self.defer_indexes_at:
             self.deferred_indexes = defer_course_indexes(self.db)
 
@@ -782,21 +797,19 @@ class CourseStore:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             self.db.execute(f"delete from course_topics where course_id in ({','.join('?' * len(chunk))})", chunk)
-        rows = [
-            {"course_id": c.id, "topic": t["topic"], "label": TOPICS[t["topic"]]["label"],
-             "matched_terms": json.dumps(t["terms"], ensure_ascii=False), "matched_fields": json.dumps(t["fields"])}
+        rows = {
+            # one row per listing and topic: a topic named twice keeps its last evidence
+            (c.id, t["topic"]): {"course_id": c.id, "topic": t["topic"], "label": TOPICS[t["topic"]]["label"],
+                                 "matched_terms": json.dumps(t["terms"], ensure_ascii=False), "matched_fields": json.dumps(t["fields"])}
             for c in courses for t in c.topics
-        ]
+        }
         if rows:
-            self.db["course_topics"].insert_all(rows)
+            self.db["course_topics"].insert_all(rows.values())
 
     def _touch(self, ids: list[str], stamp: str) -> None:
         self.counts["unchanged"] += self._update_current(ids, "last_seen", stamp)
 
-    def _mark_removed(self, ids: list[str], stamp: str) -> None:
-        self.counts["removed"] += self._update_current(ids, "removed_at", stamp)
-
-    def _update_current(self, ids: list[str], column: str, stamp: str) -> int:
+    def _update_current(self, ids: list[str], column: str, stamp: Any) -> int:
         """Set ``column`` (and this run) on the listed courses not already removed; returns how many."""
         changed = 0
         for start in range(0, len(ids), 500):

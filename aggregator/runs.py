@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable
 
 import sqlite_utils
 
 from aggregator.db import now_iso
 
 DEFAULT_MIN_SHARE = 0.5
+# Failures of the transport, counted with the HTTP error statuses in crawl_runs.http_errors.
+HTTP_ERROR_KINDS = {"timeout", "dns", "connection", "offsite_redirect", "too_large"}
 
 
 @dataclass
@@ -89,7 +91,8 @@ def error_counts(stats: dict[str, Any]) -> dict[str, int]:
     for key, value in stats.items():
         if key.startswith("aggregator/errors/"):
             out[key.split("/", 2)[2]] = int(value)
-        elif key.startswith("spider_exceptions/") and key.count("/") == 1:
+        elif key.startswith("spider_exceptions/") and key.count("/") == 1 and key != "spider_exceptions/count":
+            # Scrapy counts each exception under its class name and again in a total
             out["exception_" + key.split("/", 1)[1]] = int(value)
     return out
 
@@ -108,10 +111,14 @@ def finish_run(
     counts: dict[str, int],
     partial: bool,
     min_share: float = DEFAULT_MIN_SHARE,
+    staged_removals: Iterable[str] = (),
 ) -> RunVerdict:
+    """Close the run: judge it, and only when it is judged clean apply its removals (the
+    deletion records it staged, and for a complete run every listing it did not see)."""
+    staged = list(staged_removals)
     errors_by_kind = error_counts(stats)
     errors = sum(errors_by_kind.values())
-    http_errors = sum(v for k, v in errors_by_kind.items() if k.startswith("http_") or k in {"timeout", "dns"})
+    http_errors = sum(v for k, v in errors_by_kind.items() if k.startswith("http_") or k in HTTP_ERROR_KINDS)
     items = counts["new"] + counts["changed"] + counts["unchanged"]
     verdict = judge(
         finish_reason=finish_reason,
@@ -121,9 +128,22 @@ def finish_run(
         previous=last_successful(db, source, run_id),
         min_share=min_share,
     )
+    if stats.get("aggregator/storage_error"):
+        verdict = RunVerdict("failed", f"storage error ({stats['aggregator/storage_error']}); nothing marked removed", False)
+    if staged and verdict.status != "finished":
+        verdict.note += f" ({len(staged)} deletion record(s) of the source not applied)"
     stamp = now_iso()
-    removed = counts["removed"]
+    removed = 0
     with db.atomic():
+        if verdict.status == "finished":
+            for start in range(0, len(staged), 500):
+                chunk = staged[start : start + 500]
+                cursor = db.execute(
+                    f"update courses set removed_at = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
+                    " and removed_at is null",
+                    [stamp, run_id, *chunk],
+                )
+                removed += cursor.rowcount
         if verdict.mark_removed:
             cursor = db.execute(
                 "update courses set removed_at = ? where source = ? and removed_at is null "

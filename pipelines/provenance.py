@@ -10,13 +10,13 @@ from datetime import datetime, timezone
 
 from aggregator.db import course_id
 from pipelines.base import CrawlerPipeline
-from spiders.items import Course, Seen
+from spiders.items import Course, Kept, Seen
 
 
 class ProvenancePipeline(CrawlerPipeline):
     def process_item(self, item):
         spider = self.spider
-        if isinstance(item, Seen):
+        if isinstance(item, (Seen, Kept)):
             item.source = item.source or spider.name
             return item
         if not isinstance(item, Course):

@@ -1,20 +1,39 @@
 """Stores items in aggregator.db (sqlite-utils), in batches, one crawl_runs row per run.
 
 The run is closed on Scrapy's ``spider_closed`` signal, which carries the finish reason: only a
-run that finished cleanly may mark unseen listings removed (see aggregator.runs).
+run that finished cleanly may mark listings removed (see aggregator.runs).
+
+A batch that fails is logged, counted (``aggregator/errors/store_batch``) and discarded, so one
+bad batch never blocks the ones after it; the run is then flagged and removes nothing. A storage
+error that would only repeat (disk full, read-only, corrupt or locked database) stops the crawl
+at once with the reason ``storage_error``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 from scrapy import signals
+from scrapy.utils.defer import _schedule_coro
 
 from aggregator.db import CourseStore, open_db
 from aggregator.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 from pipelines.base import CrawlerPipeline
-from spiders.items import Course, Seen
+from spiders.items import Course, Kept, Seen
 from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER, AGGREGATOR_STORE_BATCH
+
+# SQLite's primary result codes that no retry of the same batch can cure.
+FATAL_STORAGE_ERRORS = {"SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_NOTADB",
+                        "SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_PERM"}
+
+
+def is_fatal_storage_error(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    # extended codes carry a suffix: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, ...
+    return any(name == code or name.startswith(code + "_") for code in FATAL_STORAGE_ERRORS) or (
+        not name and isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError)
+    )
 
 
 class StorePipeline(CrawlerPipeline):
@@ -26,6 +45,9 @@ class StorePipeline(CrawlerPipeline):
         self.min_share = crawler.settings.getfloat("AGGREGATOR_MIN_SHARE", DEFAULT_MIN_SHARE)
         self.courses: list[Course] = []
         self.seen: list[str] = []
+        self.kept: list[str] = []
+        self.storage_error: str | None = None
+        self.store: CourseStore | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def open_spider(self) -> None:
@@ -49,44 +71,93 @@ class StorePipeline(CrawlerPipeline):
         spider.logger.info("Writing to %s (crawl run %s)", self.db_path, self.run_id)
 
     def process_item(self, item):
+        if self.storage_error:
+            self.count("not_stored")
+            return item
         if isinstance(item, Course):
             self.courses.append(item)
         elif isinstance(item, Seen):
             self.seen.append(item.source_id)
-        if len(self.courses) + len(self.seen) >= self.batch_size:
+        elif isinstance(item, Kept):
+            self.kept.append(item.source_id)
+            self.count(f"kept/{item.reason}")
+        if len(self.courses) + len(self.seen) + len(self.kept) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self) -> None:
-        if self.courses or self.seen:
-            deferred_before = bool(self.store.deferred_indexes)
-            self.store.write(self.courses, self.seen)
-            self.courses, self.seen = [], []
-            if self.store.deferred_indexes and not deferred_before:  # this batch made it a bulk load
-                self.spider.logger.info("Bulk load: %d new listings so far; the indexes of courses are made again when the run ends",
-                                        self.store.counts["new"])
+        if not (self.courses or self.seen or self.kept) or self.store is None:
+            return
+        batch = (self.courses, self.seen, self.kept)
+        self.courses, self.seen, self.kept = [], [], []  # a failed batch is never retried
+        counts_before = dict(self.store.counts)
+        deferred_before = bool(self.store.deferred_indexes)
+        try:
+            self.store.write(*batch)
+        except sqlite3.Error as exc:
+            self.store.counts = counts_before  # the transaction was rolled back
+            size = sum(map(len, batch))
+            if is_fatal_storage_error(exc):
+                self.stop_on_storage_error(exc, size)
+            else:
+                self.count("errors/store_batch")
+                self.count("not_stored", size)
+                self.spider.logger.error("A batch of %d items could not be stored (%s: %s); it is discarded and the run "
+                                         "goes on. The run is flagged and marks nothing removed.", size, type(exc).__name__, exc)
+            return
+        if self.store.deferred_indexes and not deferred_before:  # this batch made it a bulk load
+            self.spider.logger.info("Bulk load: %d new listings so far; the indexes of courses are made again when the run ends",
+                                    self.store.counts["new"])
+
+    def stop_on_storage_error(self, exc: sqlite3.Error, lost: int) -> None:
+        self.storage_error = f"{getattr(exc, 'sqlite_errorname', None) or type(exc).__name__}: {exc}"
+        self.count("errors/storage")
+        self.count("not_stored", lost)
+        self.crawler.stats.set_value("aggregator/storage_error", self.storage_error)
+        self.spider.logger.critical("Storage error on %s (%s): the crawl stops now, nothing is marked removed. Check the disk's "
+                                    "free space and the database file's permissions, then run again.", self.db_path, self.storage_error)
+        _schedule_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
 
     def close_spider(self) -> None:
         self.flush()
+        if self.storage_error or self.store is None:
+            return
         started = time.monotonic()
-        rebuilt = self.store.finish()
+        try:
+            rebuilt = self.store.finish()
+        except sqlite3.Error as exc:
+            self.stop_on_storage_error(exc, 0)
+            return
         if rebuilt:
             self.spider.logger.info("Bulk load: made %d indexes of courses again in %.1f s", len(rebuilt), time.monotonic() - started)
 
     def spider_closed(self, spider, reason) -> None:
-        stats = self.crawler.stats.get_stats()
-        verdict = finish_run(
-            self.db,
-            self.run_id,
-            spider.name,
-            finish_reason=reason,
-            stats=stats,
-            counts=self.store.counts,
-            partial=bool(getattr(spider, "is_partial", False)),
-            min_share=self.min_share,
-        )
+        if self.store is None:
+            return
+        if self.storage_error:
+            reason = "storage_error"
         for key, value in self.store.counts.items():
             self.crawler.stats.set_value(f"aggregator/store/{key}", value)
+        stats = self.crawler.stats.get_stats()
+        try:
+            verdict = finish_run(
+                self.db,
+                self.run_id,
+                spider.name,
+                finish_reason=reason,
+                stats=stats,
+                counts=self.store.counts,
+                partial=bool(getattr(spider, "is_partial", False)),
+                min_share=self.min_share,
+                staged_removals=self.store.staged_removals,
+            )
+        except sqlite3.Error as exc:
+            # the next job closes this run as failed; nothing was marked removed
+            spider.logger.critical("Crawl run %s could not be closed (%s: %s); nothing marked removed.",
+                                   self.run_id, type(exc).__name__, exc)
+            self.crawler.stats.set_value("aggregator/run_status", "failed")
+            self.db.close()
+            return
         self.crawler.stats.set_value("aggregator/run_status", verdict.status)
         log = spider.logger.info if verdict.status == "finished" else spider.logger.error
         log("Crawl run %s: %s %s %s", self.run_id, verdict.status, self.store.counts, verdict.note)

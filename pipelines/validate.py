@@ -1,5 +1,7 @@
 """Counts missing and invalid fields per run in the crawler stats, and drops only what cannot
-be stored: an item without source id, title or URL (a deleted record needs only its id).
+be stored: an item without source id, title or URL (a deleted record needs only its id). An item
+with a source id but no title or URL becomes a ``Kept`` marker: its stored listing keeps its
+previous state instead of being read as unseen (and then removed) by a clean run.
 
 Counters: ``aggregator/missing/<field>``, ``aggregator/invalid/<field>``,
 ``aggregator/dropped/<reason>``. The store copies them into ``crawl_runs``.
@@ -12,7 +14,7 @@ import re
 from scrapy.exceptions import DropItem
 
 from pipelines.base import CrawlerPipeline
-from spiders.items import Course
+from spiders.items import Course, Kept
 
 # Fields a researcher expects on every listing; their absence is counted, not fatal.
 EXPECTED = (
@@ -49,7 +51,9 @@ class ValidatePipeline(CrawlerPipeline):
         for name in ("title", "url"):
             if not getattr(item, name):
                 stats.inc_value(f"aggregator/dropped/no_{name}")
-                raise DropItem(f"{item.source} {item.source_id}: no {name}")
+                self.spider.logger.warning("%s %s: no %s; not stored, the stored listing (if any) is kept as it was",
+                                           item.source, item.source_id, name)
+                return Kept(source_id=item.source_id, reason=f"no_{name}", source=item.source)
 
         if item.credits is not None and not (0 < item.credits <= MAX_CREDITS.get(item.credit_unit or "", 1000)):
             invalid("credits")

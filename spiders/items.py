@@ -113,4 +113,16 @@ class Seen:
     source_modified_at: str | None = None
 
 
+@dataclass
+class Kept:
+    """A listing the spider or a pipeline saw but could not use this time: a status outside the
+    source's known vocabulary, a document that no longer has the shape of a listing, an item
+    validation had to drop. The store keeps the stored listing exactly as it was (not removed,
+    not changed), so an unusable answer is never read as a removal."""
+
+    source_id: str
+    reason: str
+    source: str | None = None
+
+
 COURSE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Course))

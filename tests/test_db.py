@@ -57,24 +57,71 @@ def test_changes_are_recorded_field_by_field_and_unchanged_rows_only_move_last_s
     assert [(c["field"], c["old_value"], c["new_value"], c["run_id"]) for c in changes] == [("credits", "7.5", "15.0", run2)]
 
 
-def test_a_deleted_record_marks_its_listing_removed_and_a_reappearing_one_is_restored(db_path):
+def test_a_deleted_record_removes_its_listing_when_the_run_is_clean_and_a_reappearing_one_is_restored(db_path):
     db = open_db(db_path)
-    _, store = open_run(db)
+    run_id, store = open_run(db)
     store.write([course("1"), course("2")])
-    _, store = open_run(db)
+    _finish(db, run_id, store)
+    run_id, store = open_run(db)
     store.write([course("1"), dataclasses.replace(course("2"), removed=True)])
-    assert store.counts["removed"] == 1
+    # staged during the crawl, applied only by the verdict
+    assert db["courses"].get(course_id("susanavet_se", "2"))["removed_at"] is None
+    assert _finish(db, run_id, store, partial=True).status == "finished"
+    assert db["crawl_runs"].get(run_id)["removed"] == 1
     assert db["courses"].get(course_id("susanavet_se", "2"))["removed_at"] is not None
-    _, store = open_run(db)
+    run_id, store = open_run(db)
     store.write([course("1"), course("2")])
     assert store.counts["restored"] == 1
     assert db["courses"].count == 2  # restored, not duplicated
     assert db["courses"].get(course_id("susanavet_se", "2"))["removed_at"] is None
 
 
+@pytest.mark.parametrize("reason, errors", [("shutdown", 0), ("finished", 3), ("storage_error", 0)])
+def test_deletion_records_of_a_failed_or_flagged_run_change_nothing_and_its_note_says_so(db_path, reason, errors):
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(5)])
+    _finish(db, run_id, store)
+    run_id, store = open_run(db)
+    store.write([dataclasses.replace(course(str(i)), removed=True) for i in range(5)])
+    verdict = _finish(db, run_id, store, reason=reason, errors=errors, partial=True)
+    assert verdict.status in ("failed", "flagged")
+    assert _removed(db) == 0
+    assert db["crawl_runs"].get(run_id)["removed"] == 0
+    assert "nothing marked removed" in verdict.note and "5 deletion record(s) of the source not applied" in verdict.note
+
+
+def test_the_same_listing_twice_in_one_batch_is_merged_last_one_wins(db_path):
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    tagged = [{"topic": "batteries_energy_storage", "terms": ["batteri"], "fields": ["title"]}]
+    store.write([course("1", title="Gammal", topics=tagged), course("2"), course("1", title="Ny", topics=tagged)])
+    assert store.counts["merged_duplicates"] == 1 and store.counts["new"] == 2
+    assert db["courses"].get(course_id("susanavet_se", "1"))["title"] == "Ny"
+    assert db.execute("select count(*) from course_topics").fetchone()[0] == 1
+    assert _finish(db, run_id, store).status == "finished"
+
+
+def test_kept_listings_keep_their_state_in_a_clean_complete_run(db_path):
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(5)])
+    _finish(db, run_id, store)
+    before = db["courses"].get(course_id("susanavet_se", "4"))
+    run_id, store = open_run(db)
+    store.write([course(str(i)) for i in range(4)], kept_ids=["4"])
+    assert _finish(db, run_id, store).status == "finished"
+    assert store.counts["kept"] == 1 and _removed(db) == 0
+    after = db["courses"].get(course_id("susanavet_se", "4"))
+    assert {k: v for k, v in after.items() if k != "last_run_id"} == {k: v for k, v in before.items() if k != "last_run_id"}
+
+
 def _finish(db, run_id, store, reason="finished", errors=0, partial=False):
     stats = {"aggregator/errors/http_500": errors} if errors else {}
-    return finish_run(db, run_id, "susanavet_se", finish_reason=reason, stats=stats, counts=store.counts, partial=partial)
+    if reason == "storage_error":
+        stats["aggregator/storage_error"] = "SQLITE_FULL: database or disk is full"
+    return finish_run(db, run_id, "susanavet_se", finish_reason=reason, stats=stats, counts=store.counts, partial=partial,
+                      staged_removals=store.staged_removals)
 
 
 def _crawl(db, ids, **finish):

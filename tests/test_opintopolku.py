@@ -176,7 +176,7 @@ def test_incremental_run_skips_documents_whose_modified_time_is_stored(db_path):
     assert len(koulutus_requests) == 1
 
 
-def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_dropped(tmp_path):
+def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_kept_as_stored(tmp_path):
     responses = _copy_four(tmp_path)
     from pipelines.clean import CleanPipeline
     from pipelines.validate import ValidatePipeline
@@ -188,8 +188,8 @@ def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_dropped(tmp_
     CleanPipeline.from_crawler(run.crawler).process_item(course)
     assert course.url is None
     assert run.stats.get_value("aggregator/invalid/url") == 1
-    from scrapy.exceptions import DropItem
+    from spiders.items import Kept
 
-    with pytest.raises(DropItem):
-        ValidatePipeline.from_crawler(run.crawler).process_item(course)
+    kept = ValidatePipeline.from_crawler(run.crawler).process_item(course)
+    assert kept == Kept(source_id="1.2.246.562.17.00000000000000009101", reason="no_url", source="opintopolku_fi")
     assert run.stats.get_value("aggregator/dropped/no_url") == 1

@@ -24,6 +24,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
 
+from spiders.items import Kept
+
 
 def split_argument(value: str | Iterable[str] | None) -> list[str]:
     """Spider arguments arrive as strings: "a,b , c" -> ["a", "b", "c"]."""
@@ -108,6 +110,25 @@ class JsonApiSpider(scrapy.Spider):
                 exc,
             )
             return None
+
+    def extracted(self, build: Callable[[], Any], where: str, source_id: Any = None) -> Iterable[Any]:
+        """The item of one extractor call. A document that no longer reads as a listing (a
+        field turned into a number or a null, a missing object) is a counted error, never a
+        crash of the callback, and when its id is known a ``Kept`` marker: its stored listing
+        stays as it was rather than looking unseen. Extractors signal a status outside the
+        source's vocabulary with a ``Kept`` of their own; that is counted apart, not an error."""
+        try:
+            item = build()
+        except Exception as exc:  # any shape the source may send: every failure is this document's
+            self.count("errors/unusable_document")
+            self.logger.error("Skipped %s: %s: %s", where, type(exc).__name__, exc)
+            known = getattr(exc, "source_id", None) or source_id
+            if isinstance(known, str) and known.strip():
+                yield Kept(source_id=known.strip(), reason="unusable_document")
+            return
+        if isinstance(item, Kept):
+            self.logger.warning("%s %s: %s; the stored listing is kept as it was", where, item.source_id, item.reason)
+        yield item
 
     def on_request_error(self, failure: Any) -> None:
         """Errback: count the failure by kind; the run goes on with the next request."""

@@ -8,6 +8,23 @@ from zoneinfo import ZoneInfo
 
 _SPACE = re.compile(r"\s+")
 
+LIVE, WITHDRAWN, UNKNOWN = "live", "withdrawn", "unknown"
+
+
+def record_state(value: object, live: set[str], withdrawn: set[str]) -> str:
+    """Whether a record's status says it is published (``LIVE``), withdrawn or deleted
+    (``WITHDRAWN``), or is outside the source's known vocabulary (``UNKNOWN``: a status the
+    source has started to use, a number, a null where a word was). Compared case-insensitively.
+    Only a known withdrawn status may remove a listing; an unknown one must change nothing."""
+    if not isinstance(value, str):
+        return UNKNOWN
+    word = value.strip().casefold()
+    if word in live:
+        return LIVE
+    if word in withdrawn:
+        return WITHDRAWN
+    return UNKNOWN
+
 
 def normalised(text: str | None) -> str:
     """Text folded for comparison: case, whitespace and tags ignored."""

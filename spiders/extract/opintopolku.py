@@ -9,8 +9,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import first_present, iso_date, local_to_iso, term_of, text_fields
-from spiders.items import Course
+from spiders.extract.common import LIVE, WITHDRAWN, first_present, iso_date, local_to_iso, record_state, term_of, text_fields
+from spiders.items import Course, Kept
+
+# Kouta's publication states (toteutus.tila). The external API lists published documents; a
+# document read again in another state has been archived, deleted or taken back to a draft.
+LIVE_STATES = {"julkaistu"}
+WITHDRAWN_STATES = {"arkistoitu", "poistettu", "tallennettu"}
 
 PUBLIC_PAGE = "https://opintopolku.fi/konfo/fi/toteutus/{oid}"
 ZONE = "Europe/Helsinki"
@@ -29,6 +34,10 @@ _OID = re.compile(r"1\.2\.246\.562\.\d+\.\d+")
 
 class ExtractionError(ValueError):
     """The document is not a usable toteutus (counted by the spider, never raised past it)."""
+
+    def __init__(self, message: str, source_id: str | None = None) -> None:
+        super().__init__(message)
+        self.source_id = source_id
 
 
 def strip_version(uri: str | None) -> str | None:
@@ -207,14 +216,20 @@ def toteutus_to_course(
     toteutus: dict[str, Any],
     koulutus: dict[str, Any] | None = None,
     source_url: str | None = None,
-) -> Course:
-    """Build the Course of one toteutus document (and its koulutus, when fetched)."""
+) -> Course | Kept:
+    """Build the Course of one toteutus document (and its koulutus, when fetched): a removal
+    record for a known withdrawn state, a ``Kept`` marker for a state outside the vocabulary."""
     if not isinstance(toteutus, dict):
         raise ExtractionError("the toteutus document is not a JSON object")
     oid = toteutus.get("oid")
     if not isinstance(oid, str) or not _OID.fullmatch(oid.strip()):
         raise ExtractionError(f"the toteutus has no valid oid: {oid!r}")
     oid = oid.strip()
+    state = record_state(toteutus.get("tila", "julkaistu"), LIVE_STATES, WITHDRAWN_STATES)
+    if state == WITHDRAWN:
+        return Course(source_id=oid, source_url=source_url, removed=True)
+    if state != LIVE:
+        return Kept(source_id=oid, reason=f"unknown_status:{str(toteutus.get('tila'))[:40]}")
     koulutus = koulutus if isinstance(koulutus, dict) else {}
     md = toteutus.get("metadata") or {}
     koulutus_md = koulutus.get("metadata") or {}
@@ -291,7 +306,6 @@ def toteutus_to_course(
         source_url=source_url,
         url=PUBLIC_PAGE.format(oid=oid),
         source_modified_at=local_to_iso(toteutus.get("modified"), ZONE),
-        removed=toteutus.get("tila") not in (None, "julkaistu"),
         **text,
         provider_name=pick(organisation.get("nimi"), name_order),
         provider_id=organisation.get("oid"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import iso_date, local_to_iso, term_of, text_fields
-from spiders.items import Course
+from spiders.extract.common import LIVE, WITHDRAWN, iso_date, local_to_iso, record_state, term_of, text_fields
+from spiders.items import Course, Kept
 
 ZONE = "Europe/Stockholm"
 
@@ -35,7 +35,18 @@ _CDATA = re.compile(r"^\s*<!\[CDATA\[(.*)\]\]>\s*$", re.S)
 
 
 class ExtractionError(ValueError):
-    """The record cannot be read as a course (counted by the spider)."""
+    """The record cannot be read as a course (counted by the spider). ``source_id`` is set when
+    the record's id is known, so the spider can keep the stored listing as it was."""
+
+    def __init__(self, message: str, source_id: str | None = None) -> None:
+        super().__init__(message)
+        self.source_id = source_id
+
+
+# Susa-navet's record statuses: "ACTIVE", and for records deleted since (seen with updatedSince)
+# another status with content null, "DELETED" in the documentation and samples.
+SUSA_LIVE_STATES = {"active"}
+SUSA_DELETED_STATES = {"deleted", "removed", "inactive"}
 
 
 def lang_code(value: Any) -> str | None:
@@ -125,17 +136,21 @@ def susanavet_event_to_course(
     info: dict[str, Any] | None,
     providers: dict[str, dict[str, Any]],
     api_base: str,
-) -> Course:
+) -> Course | Kept:
     """One educationEvent wrapper -> Course, joined with its educationInfo content and the
     provider contents (keyed by lower-case id). A deleted record gives a Course with removed=True."""
     if not isinstance(wrapper, dict) or not isinstance(wrapper.get("id"), str):
         raise ExtractionError("the event has no id")
     event_id = wrapper["id"].strip()
     content = wrapper.get("content")
-    status = str(wrapper.get("status") or "").upper()
     source_url = f"{api_base}/educationEvents/{event_id}"
-    if status != "ACTIVE" or not isinstance(content, dict):
+    state = record_state(wrapper.get("status"), SUSA_LIVE_STATES, SUSA_DELETED_STATES)
+    if state == WITHDRAWN:
         return Course(source_id=event_id, source_url=source_url, removed=True)
+    if state != LIVE:
+        return Kept(source_id=event_id, reason=f"unknown_status:{str(wrapper.get('status'))[:40]}")
+    if not isinstance(content, dict):
+        raise ExtractionError(f"the active event {event_id} has no content object ({type(content).__name__})", source_id=event_id)
     info = info if isinstance(info, dict) else {}
 
     titles = lang_strings(content.get("title")) or lang_strings(info.get("title"))

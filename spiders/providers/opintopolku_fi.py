@@ -19,7 +19,6 @@ from spiders.base.json_api import JsonApiSpider, split_argument, truthy
 from spiders.extract.common import local_to_iso
 from spiders.extract.opintopolku import (
     ZONE,
-    ExtractionError,
     oids_from_search,
     oids_from_sitemap,
     toteutus_to_course,
@@ -165,8 +164,4 @@ class OpintopolkuFiSpider(JsonApiSpider):
             yield from self.build(doc, url, koulutus)
 
     def build(self, doc: dict[str, Any], url: str, koulutus: dict[str, Any] | None) -> Iterator[Any]:
-        try:
-            yield toteutus_to_course(doc, koulutus, source_url=url)
-        except ExtractionError as exc:
-            self.count("errors/unusable_document")
-            self.logger.error("Skipped %s: %s", url, exc)
+        yield from self.extracted(lambda: toteutus_to_course(doc, koulutus, source_url=url), url, doc.get("oid"))

@@ -16,7 +16,7 @@ from scrapy.http import Response
 
 from spiders.base.json_api import split_argument, truthy
 from spiders.base.skolverket import SkolverketApiSpider
-from spiders.extract.skolverket import ExtractionError, planned_event_to_course
+from spiders.extract.skolverket import planned_event_to_course
 
 MEDIA_TYPES = {
     "v3": "application/vnd.skolverket.plannededucations.api.v3.hal+json",
@@ -95,8 +95,5 @@ class PlannededucationsSeSpider(SkolverketApiSpider):
         yield from self.build(failure.request.cb_kwargs["event"], None)  # list facts still stand
 
     def build(self, event: dict[str, Any], detail: dict[str, Any] | None) -> Iterator[Any]:
-        try:
-            yield planned_event_to_course(event, detail, f"{self.base_url}/{self.api_version}")
-        except ExtractionError as exc:
-            self.count("errors/unusable_document")
-            self.logger.error("Skipped an event: %s", exc)
+        yield from self.extracted(lambda: planned_event_to_course(event, detail, f"{self.base_url}/{self.api_version}"),
+                                  "an event", event.get("educationEventId"))

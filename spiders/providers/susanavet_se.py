@@ -19,7 +19,7 @@ from scrapy.http import Response
 
 from spiders.base.json_api import split_argument, truthy
 from spiders.base.skolverket import SkolverketApiSpider
-from spiders.extract.skolverket import ExtractionError, susanavet_event_to_course
+from spiders.extract.skolverket import susanavet_event_to_course
 
 PROVIDERS, INFOS, EVENTS = "/educationProviders", "/educationInfos", "/educationEvents"
 # Info fields the join uses; the rest (eligibility texts, contacts) is not kept in memory.
@@ -150,7 +150,8 @@ class SusanavetSeSpider(SkolverketApiSpider):
         for wrapper in payload.get("educationEvents") or []:
             content = (wrapper or {}).get("content") if isinstance(wrapper, dict) else None
             if isinstance(content, dict):
-                codes = [l.get("areaCode") for l in content.get("locations") or [] if isinstance(l, dict)]
+                locations = content.get("locations") if isinstance(content.get("locations"), list) else []
+                codes = [l.get("areaCode") for l in locations if isinstance(l, dict)]
                 if self.municipalities and not any(self.wanted_place(c) for c in codes or [None]):
                     continue
                 info = self.infos.get(content.get("education"))
@@ -158,8 +159,5 @@ class SusanavetSeSpider(SkolverketApiSpider):
                     self.count("info_missing")
             else:
                 info = None
-            try:
-                yield susanavet_event_to_course(wrapper, info, self.providers, self.base_url)
-            except ExtractionError as exc:
-                self.count("errors/unusable_document")
-                self.logger.error("Skipped an event on %s: %s", response.url, exc)
+            yield from self.extracted(lambda: susanavet_event_to_course(wrapper, info, self.providers, self.base_url),
+                                      f"an event on {response.url}", wrapper.get("id") if isinstance(wrapper, dict) else None)
