@@ -71,36 +71,42 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     unknown = [s for s in spiders if s not in available]
     if unknown:
         raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(available)}")
-    from aggregator.nightly import close_stale_runs, lock_for
-    from filelock import Timeout
+    from aggregator.crawl import stop_on_termination
+    from aggregator.nightly import JobLocked, acquire_job_lock, close_stale_runs, run_result
 
-    lock = lock_for(db_path)
     try:
-        lock.acquire()
-    except Timeout:
-        raise click.ClickException(f"a nightly job or another crawl is writing {db_path} (lock {lock.lock_file}); try again when it ends")
-    db = open_db(db_path)  # create and migrate once, before the spiders' processes write
-    close_stale_runs(db)
-    db.close()
-    server = ReplayServer(replay).start() if replay else None
+        lock = acquire_job_lock(db_path)
+    except JobLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(3)
+    stop_on_termination()
+    server = None
     try:
+        db = open_db(db_path)  # create and migrate once, before the spiders' processes write
+        close_stale_runs(db)
+        server = ReplayServer(replay).start() if replay else None
         if server:
             click.echo(f"Replaying {replay} on {server.base_url}")
         failed = []
         for name in spiders or available:
             click.echo(f"Crawling {name} -> {db_path}")
             url = replay_base_url(name, server.base_url) if server else base_url
+            first = db.execute("select coalesce(max(id), 0) from crawl_runs").fetchone()[0]
             result = run_spider(name, db_path, url, arguments, settings, timeout)
-            status = "ok" if result.ok else ("timed out" if result.timed_out else f"exit {result.returncode}")
-            click.echo(f"  {name}: {status} in {result.seconds:.1f}s")
-            if not result.ok:
-                failed.append(name)
+            # the run's verdict, not only the process's exit code: a flagged run exits 0 too
+            source = run_result(db, name, first, result.seconds, result.returncode, result.timed_out)
+            click.echo(f"  {name}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, "
+                       f"{source.removed} removed), {source.errors} errors, {result.seconds:.1f}s"
+                       + (f" — {source.note}" if source.note else ""))
+            if not source.ok:
+                failed.append(f"{name} ({source.status})")
+        db.close()
     finally:
         if server:
             server.stop()
         lock.release()
     if failed:
-        raise click.ClickException(f"crawl failed for {', '.join(failed)}; see the log above")
+        raise click.ClickException(f"crawl not clean for {', '.join(failed)}; see the lines above and crawl_runs.note")
 
 
 @main.command()
@@ -172,7 +178,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
     Exit code 0 only when every source finished cleanly; otherwise 1, naming each source and why.
     Exit code 3 when another nightly job holds the database's lock.
     """
-    from aggregator.crawl import spider_names
+    from aggregator.crawl import spider_names, stop_on_termination
     from aggregator.db import beside_db
     from aggregator.nightly import JobLocked, run_nightly
     from aggregator.replay import ReplayServer
@@ -181,6 +187,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
     unknown = [s for s in only if s not in spider_names()]
     if unknown:
         raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(spider_names())}")
+    stop_on_termination()
     server = ReplayServer(replay).start() if replay else None
     try:
         if server:

@@ -3,7 +3,9 @@ and a crash in one source must not take the others down)."""
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -37,6 +39,32 @@ def replay_base_url(spider: str, server_url: str) -> str:
     so one folder mirroring the real URL paths serves every source."""
     default = getattr(_loader().load(spider), "default_base_url", "") or ""
     return server_url.rstrip("/") + urlsplit(default).path.rstrip("/")
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """For the child, between fork and exec: ask Linux to send it SIGTERM when the job that
+    started it dies (cron's timeout, ``kill``, even SIGKILL), so a crawl never goes on writing
+    after its job is gone. Scrapy stops gracefully on SIGTERM and the run closes as failed."""
+
+    def set_up() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (AttributeError, OSError):  # not Linux: the parent's own handlers stop it
+            return
+        if os.getppid() != parent:  # the parent died before the request was made
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return set_up
+
+
+def stop_on_termination() -> None:
+    """Turn SIGTERM (and SIGHUP) into SystemExit in the job, so ``run_spider``'s cleanup stops the
+    child it is waiting for instead of leaving it behind. SIGINT already raises KeyboardInterrupt."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
 
 
 @dataclass
@@ -92,8 +120,10 @@ def run_spider(
     started = time.monotonic()
     log = open(log_file, "ab") if log_file else None
     timed_out = False
+    process = None
     try:
-        process = subprocess.Popen(command, env=env, stdout=log or None, stderr=subprocess.STDOUT if log else None)
+        process = subprocess.Popen(command, env=env, stdout=log or None, stderr=subprocess.STDOUT if log else None,
+                                   preexec_fn=_die_with_parent(os.getpid()))
         while True:
             try:
                 process.wait(timeout=2.0)
@@ -109,5 +139,13 @@ def run_spider(
                     process.kill()
         return CrawlResult(spider, process.returncode, time.monotonic() - started, timed_out=timed_out)
     finally:
+        if process is not None and process.poll() is None:
+            # the job itself is stopping (a signal, an exception): stop the crawl with it
+            process.terminate()
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         if log:
             log.close()

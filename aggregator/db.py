@@ -433,6 +433,15 @@ def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
     return db
 
 
+def write_lock(db_path: str | os.PathLike[str]):
+    """The lock the process that writes a crawl's listings holds for as long as it writes (the
+    spider's process, not the job that started it): a second crawl cannot write beside one that
+    outlived its job, and a job can tell that one is still writing."""
+    from filelock import FileLock
+
+    return FileLock(f"{db_path}.write.lock", timeout=0)
+
+
 def beside_db(db_path: str | os.PathLike[str], name: str) -> Path:
     """A folder next to the database (exports/, logs/), wherever the job was started from."""
     return Path(db_path).resolve().parent / name

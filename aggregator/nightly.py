@@ -5,6 +5,8 @@ successful run or shows a jump in errors is reported and makes the job fail."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -14,7 +16,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
-from aggregator.db import beside_db, now_iso, open_db, snapshot
+from aggregator.db import beside_db, now_iso, open_db, snapshot, write_lock
 
 DEFAULT_TIMEOUT = 4 * 3600
 
@@ -69,6 +71,25 @@ def lock_for(db_path: str) -> FileLock:
     return FileLock(f"{db_path}.nightly.lock", timeout=0)
 
 
+def acquire_job_lock(db_path: str) -> FileLock:
+    """The job's lock, and the assurance that no crawl process is still writing (one that
+    outlived a killed job holds the write lock until it has stopped)."""
+    lock = lock_for(db_path)
+    try:
+        lock.acquire()
+    except Timeout as exc:
+        raise JobLocked(f"another nightly job or crawl is running on {db_path} (lock {lock.lock_file}); not starting a second one") from exc
+    writer = write_lock(db_path)
+    try:
+        writer.acquire()
+    except Timeout as exc:
+        lock.release()
+        raise JobLocked(f"a crawl process is still writing {db_path} (lock {writer.lock_file}), perhaps left by a killed job; "
+                        "wait for it to end or stop it, then start again") from exc
+    writer.release()
+    return lock
+
+
 def close_stale_runs(db, note: str = "the crawl process ended without closing its run (killed or crashed); nothing marked removed") -> int:
     """Runs left "running" by a killed process: failed. Only called while holding the lock."""
     cursor = db.execute(
@@ -78,14 +99,40 @@ def close_stale_runs(db, note: str = "the crawl process ended without closing it
     return cursor.rowcount
 
 
-def _result(db, spider: str, first_run_id: int, seconds: float, returncode: int, timed_out: bool) -> SourceResult:
-    rows = list(db.query("select * from crawl_runs where source = ? and id > ? order by id desc limit 1", [spider, first_run_id]))
-    if not rows:
-        return SourceResult(spider, "failed", seconds, note=f"the spider exited with code {returncode} before it started a run; see its log")
-    run = rows[0]
-    if run["status"] == "running":
-        close_stale_runs(db, "timed out and was killed; nothing marked removed" if timed_out else f"the crawl process died (exit {returncode}); nothing marked removed")
-        run = db["crawl_runs"].get(run["id"])
+def _storage_error_in(log_file: str | None) -> str | None:
+    """The storage error a spider's log ends with (its process may not have been able to record
+    it in the database: a full disk, a read-only file)."""
+    if not log_file or not Path(log_file).exists():
+        return None
+    with open(log_file, "rb") as log:
+        log.seek(max(0, Path(log_file).stat().st_size - 65536))
+        tail = log.read().decode("utf-8", "replace")
+    found = re.findall(r"Storage error on \S+ \((.+?)\): the crawl stops now", tail)
+    return found[-1] if found else None
+
+
+def run_result(db, spider: str, first_run_id: int, seconds: float, returncode: int, timed_out: bool,
+               log_file: str | None = None) -> SourceResult:
+    """What one spider's run came to, from its crawl_runs row (closing it as failed when its
+    process died before it could), its exit code and its log."""
+    storage_error = _storage_error_in(log_file)
+    try:
+        rows = list(db.query("select * from crawl_runs where source = ? and id > ? order by id desc limit 1", [spider, first_run_id]))
+        if not rows:
+            return SourceResult(spider, "failed", seconds, note=f"the spider exited with code {returncode} before it started a run; see its log")
+        run = rows[0]
+        if run["status"] == "running":
+            if storage_error:
+                reason = f"storage error ({storage_error}); nothing marked removed"
+            elif timed_out:
+                reason = "timed out and was killed; nothing marked removed"
+            else:
+                reason = f"the crawl process died (exit {returncode}); nothing marked removed"
+            close_stale_runs(db, reason)
+            run = db["crawl_runs"].get(run["id"])
+    except sqlite3.Error as exc:
+        reason = storage_error or f"{type(exc).__name__}: {exc}"
+        return SourceResult(spider, "failed", seconds, note=f"storage error ({reason}); nothing marked removed")
     status = run["status"]
     note = run["note"] or ""
     if timed_out and status == "finished":
@@ -110,11 +157,7 @@ def run_nightly(
     incremental: bool = False,
     snapshot_to: str | None = None,
 ) -> NightlyReport:
-    lock = lock_for(db_path)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise JobLocked(f"another nightly job is running on {db_path} (lock {lock.lock_file}); not starting a second one") from exc
+    lock = acquire_job_lock(db_path)
     started = time.monotonic()
     report = NightlyReport()
     try:
@@ -144,7 +187,7 @@ def run_nightly(
                 spider, db_path, replay_base_url(spider, replay_url) if replay_url else None, arguments,
                 timeout=timeout, log_file=str(logs / f"{spider}.log"), on_tick=_every(30, tick),
             )
-            source = _result(db, spider, first, result.seconds, result.returncode, result.timed_out)
+            source = run_result(db, spider, first, result.seconds, result.returncode, result.timed_out, str(logs / f"{spider}.log"))
             report.sources.append(source)
             echo(f"    {spider}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, {source.removed} removed), {source.errors} errors, {source.seconds:.0f}s")
         if translate:
@@ -158,8 +201,10 @@ def run_nightly(
             report.exported = export(db_path, export_dir)
             report.export_dir = str(export_dir)
         db.close()
-        if snapshot_to:
+        if snapshot_to and report.ok:
             echo(f"Publishing a snapshot for `aggregator serve --immutable`: {snapshot(db_path, snapshot_to)}")
+        elif snapshot_to:
+            echo(f"Snapshot not published (a source's run was not clean); {snapshot_to} keeps the previous one.")
     finally:
         lock.release()
     report.seconds = time.monotonic() - started

@@ -8,12 +8,29 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
-_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+# Tags end before the next "<": with [^>]* a text of many "<a" and no ">" was scanned to its end
+# from every "<" (quadratic: minutes for 1 MB); a real tag never holds a "<".
+_TAG = re.compile(r"<[a-zA-Z/!][^<>]*>")
 # UTF-8 read as Latin-1/CP1252: "Ã¤" for "ä", "Ã¶" for "ö", "Ã¥" for "å", "â€“" for "–".
 _MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
 
 BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "dd", "dt", "blockquote", "section", "article"}
+
+
+def strip_cdata(text: str) -> str:
+    """CDATA wrappers removed, their content kept; in linear time (a lazy pattern over many
+    unclosed openers is quadratic)."""
+    if "<![CDATA[" not in text:
+        return text
+    out, position = [], 0
+    while (start := text.find("<![CDATA[", position)) >= 0:
+        end = text.find("]]>", start + 9)
+        if end < 0:
+            break
+        out += [text[position:start], text[start + 9 : end]]
+        position = end + 3
+    out.append(text[position:])
+    return "".join(out)
 
 
 def squash(text: str | None) -> str | None:
@@ -49,7 +66,7 @@ def html_blocks(markup: str | None) -> list[str]:
     """
     if not markup:
         return []
-    markup = _CDATA.sub(r"\1", markup)
+    markup = strip_cdata(markup)
     if "&lt;" in markup and not _TAG.search(markup):
         markup = html.unescape(markup)  # HTML that was escaped once more on the way
     if not _TAG.search(markup):
@@ -98,7 +115,7 @@ def clean_title(text: str | None) -> str | None:
     """A one-line title: CDATA, tags and entities removed, mojibake repaired, spaces folded."""
     if text is None:
         return None
-    text = _CDATA.sub(r"\1", str(text))
+    text = strip_cdata(str(text))
     text = html.unescape(_TAG.sub(" ", text))
     return squash(fix_mojibake(text))
 
@@ -123,3 +140,57 @@ def with_scheme(url: str | None) -> str | None:
     if re.match(r"^[\w-]+(\.[\w-]+)+(/|$|\?|#|:)", url):
         return "https://" + url
     return None
+
+
+# --- personal data in descriptions -----------------------------------------------------------
+# Addresses of a function or an office stay: the reader needs them to enrol or ask.
+GENERIC_MAILBOXES = {
+    "info", "opinto", "opinnot", "opintotoimisto", "hakutoimisto", "haku", "hakijapalvelut", "admissions", "admission",
+    "kirjaamo", "asiakaspalvelu", "palvelut", "koulutus", "koulutukset", "kurssit", "avoin", "avoinyo", "avoinamk",
+    "studyinfo", "study", "studies", "studentservices", "registrar", "registry", "office", "contact", "kontakt",
+    "expedition", "registrator", "reception", "receptionen", "kansli", "kansliet", "studievagledning", "studievägledning",
+    "studievagledare", "antagning", "antagningen", "utbildning", "utbildningar", "kurser", "vux", "vuxenutbildning",
+    "komvux", "yh", "folkhogskola", "skola", "rektor", "support", "helpdesk", "noreply", "no-reply", "webmaster",
+}
+_EMAIL = re.compile(r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)")
+# Mobile numbers are a person's: Finnish 04x / 050 (+358 4x, +358 50), Swedish 07x (+46 7x).
+# Switchboards and landlines stay. Fixed-length alternatives: linear time on any input.
+_MOBILE = re.compile(r"(?<![\d+])(?:\+358[ -]?|\b0)(?:4\d|50)(?:[ -]?\d){6,8}(?!\d)"
+                     r"|(?<![\d+])(?:\+46[ -]?|\b0)7[02369](?:[ -]?\d){7}(?!\d)")
+EMAIL_MASK = "[e-mail address removed]"
+PHONE_MASK = "[phone number removed]"
+
+
+def _mask_email(match: re.Match[str]) -> str:
+    local = match.group(1).lower()
+    return match.group(0) if local in GENERIC_MAILBOXES else EMAIL_MASK
+
+
+def mask_personal_data(text: str | None) -> tuple[str | None, int, int]:
+    """``text`` with the e-mail addresses and mobile numbers of persons masked, and how many of
+    each: an address whose mailbox is a function (info@, opinto@, admissions@, ...) stays."""
+    if not text:
+        return text, 0, 0
+    emails = 0
+    if "@" in text:
+        tokens = text.split(" ")
+        for position, token in enumerate(tokens):
+            # an address is at most 254 characters: longer tokens are not looked into
+            if "@" in token and len(token) <= 320:
+                masked = _EMAIL.sub(_mask_email, token)
+                if masked != token:
+                    emails += masked.count(EMAIL_MASK)
+                    tokens[position] = masked
+        text = " ".join(tokens)
+    text, phones = _MOBILE.subn(PHONE_MASK, text)
+    return text, emails, phones
+
+
+def truncate(text: str | None, limit: int) -> tuple[str | None, bool]:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis; and
+    whether it was cut."""
+    if text is None or len(text) <= limit:
+        return text, False
+    cut = text[: limit - 1]
+    space = cut.rfind(" ", max(0, limit - 200))
+    return (cut[:space] if space > 0 else cut).rstrip() + "…", True

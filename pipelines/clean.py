@@ -1,28 +1,57 @@
 """Cleans text and values: HTML to text, whitespace, mojibake, URLs with a scheme, dates.
 
 Only the form changes here, never the meaning: a value that cannot be cleaned is left for the
-validate pipeline to count.
+validate pipeline to count. Two exceptions protect the database and the people named in it:
+texts longer than MAX_CHARS are cut (counted in ``aggregator/truncated/<field>``, listed in
+``extras.truncated``), and the e-mail addresses and mobile numbers of persons inside
+descriptions are masked (``aggregator/masked/email|phone``; function mailboxes such as info@,
+opinto@ or admissions@ stay).
 """
 
 from __future__ import annotations
 
-from aggregator.text import clean_description, clean_title, squash, with_scheme
+from aggregator.text import clean_description, clean_title, mask_personal_data, squash, truncate, with_scheme
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
+
+
+# The most characters kept per text. The longest real description in the samples is about
+# 12,000 characters; one hostile 50 MB description grew the database twentyfold.
+MAX_CHARS = {"title": 1_000, "description": 50_000, "name": 500}
+# Raw text is cut before HTML is parsed, so a huge document costs no more than a large one.
+MAX_RAW_CHARS = 1_000_000
 
 
 class CleanPipeline(CrawlerPipeline):
     def process_item(self, item):
         if not isinstance(item, Course):
             return item
-        item.title = clean_title(item.title)
-        item.title_i18n = {k: v for k, v in ((k, clean_title(v)) for k, v in item.title_i18n.items()) if v}
-        item.description = clean_description(item.description)
+        truncated: list[str] = []
+
+        def capped(field: str, text: str | None, kind: str) -> str | None:
+            text, cut = truncate(text, MAX_CHARS[kind])
+            if cut:
+                self.count(f"truncated/{field}")
+                truncated.append(field)
+            return text
+
+        def raw(text: str | None) -> str | None:
+            return text[:MAX_RAW_CHARS] if isinstance(text, str) else text
+
+        item.title = clean_title(raw(item.title))
+        item.title_i18n = {k: v for k, v in ((k, clean_title(raw(v))) for k, v in item.title_i18n.items()) if v}
+        item.description = clean_description(raw(item.description))
         item.description_i18n = {
-            k: v for k, v in ((k, clean_description(v)) for k, v in item.description_i18n.items()) if v
+            k: v for k, v in ((k, clean_description(raw(v))) for k, v in item.description_i18n.items()) if v
         }
+        item.title = capped("title", item.title, "title")
+        item.title_i18n = {k: capped(f"title:{k}", v, "title") for k, v in item.title_i18n.items()}
+        item.description = self.masked(capped("description", item.description, "description"))
+        item.description_i18n = {k: self.masked(capped(f"description:{k}", v, "description")) for k, v in item.description_i18n.items()}
         for name in ("provider_name", "institution_name", "municipality"):
-            setattr(item, name, clean_title(getattr(item, name)))
+            setattr(item, name, capped(name, clean_title(raw(getattr(item, name))), "name"))
+        if truncated:
+            item.extras["truncated"] = truncated
         if item.url:
             fixed = with_scheme(item.url)
             if fixed != item.url:
@@ -32,3 +61,11 @@ class CleanPipeline(CrawlerPipeline):
             item.municipality_code = squash(str(item.municipality_code))
         item.instruction_languages = [l.lower() for l in item.instruction_languages if l]
         return item
+
+    def masked(self, text: str | None) -> str | None:
+        text, emails, phones = mask_personal_data(text)
+        if emails:
+            self.count("masked/email", emails)
+        if phones:
+            self.count("masked/phone", phones)
+        return text

@@ -17,7 +17,9 @@ import time
 from scrapy import signals
 from scrapy.utils.defer import _schedule_coro
 
-from aggregator.db import CourseStore, open_db
+from filelock import Timeout
+
+from aggregator.db import CourseStore, open_db, write_lock
 from aggregator.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Kept, Seen
@@ -52,6 +54,12 @@ class StorePipeline(CrawlerPipeline):
 
     def open_spider(self) -> None:
         spider = self.spider
+        self.lock = write_lock(self.db_path)
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise RuntimeError(f"another crawl process is writing {self.db_path} (lock {self.lock.lock_file}); "
+                               "this one stops without writing. Wait for it to end, or stop it.") from None
         self.db = open_db(self.db_path)
         register_source(
             self.db,
@@ -157,8 +165,10 @@ class StorePipeline(CrawlerPipeline):
                                    self.run_id, type(exc).__name__, exc)
             self.crawler.stats.set_value("aggregator/run_status", "failed")
             self.db.close()
+            self.lock.release()
             return
         self.crawler.stats.set_value("aggregator/run_status", verdict.status)
         log = spider.logger.info if verdict.status == "finished" else spider.logger.error
         log("Crawl run %s: %s %s %s", self.run_id, verdict.status, self.store.counts, verdict.note)
         self.db.close()
+        self.lock.release()

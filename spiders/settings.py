@@ -62,6 +62,22 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 900,
 }
 
+# Bounded work whatever a source sends: a response over DOWNLOAD_MAXSIZE is cancelled and counted
+# (a full page of 2,000 Susa-navet events is a few MB); Retry-After is honoured up to
+# AGGREGATOR_MAX_RETRY_AFTER seconds; redirects to another host are refused.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+AGGREGATOR_MAX_RETRY_AFTER = 600
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.RetryAfterMiddleware": 550,
+    # process_response runs from the highest number down: before RedirectMiddleware (600) follows it
+    "spiders.middlewares.OffsiteRedirectMiddleware": 650,
+}
+# The most pages one listing of a source may have: a page count that lies (or a server that
+# answers every page) stops here, counted as an error, instead of crawling on for ever.
+AGGREGATOR_MAX_PAGES = 5000
+
 # Development aid: `-s HTTPCACHE_ENABLED=1` keeps responses under .scrapy/httpcache.
 HTTPCACHE_ENABLED = False
 HTTPCACHE_EXPIRATION_SECS = 24 * 3600

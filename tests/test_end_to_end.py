@@ -15,8 +15,8 @@ from tests.conftest import FIXTURES, datasette_get, run_cli
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 
 
-def crawl(db_path, replay_dir):
-    return run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(replay_dir))
+def crawl(db_path, replay_dir, check=True):
+    return run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(replay_dir), check=check)
 
 
 def test_crawl_twice_stores_once_and_records_two_runs(db_path):
@@ -83,7 +83,9 @@ def test_a_source_that_fails_marks_nothing_removed(db_path, tmp_path):
     (broken / "manifest.json").write_text(
         '[{"path": "/konfo-backend/sitemap/toteutus-sitemap.xml", "status": 503, "body": "down"}]', "utf-8"
     )
-    crawl(db_path, broken)
+    result = crawl(db_path, broken, check=False)
+    # the crawl says so: "failed" and exit 1, not "ok" (the process itself exits 0)
+    assert result.returncode == 1 and "opintopolku_fi: failed" in result.stdout and "crawl not clean for opintopolku_fi" in result.stderr
     db = sqlite_utils.Database(db_path)
     last = list(db["crawl_runs"].rows_where(order_by="id desc", limit=1))[0]
     assert last["status"] == "failed" and "nothing marked removed" in last["note"]

@@ -136,9 +136,18 @@ def test_a_drop_to_ten_percent_is_flagged_and_marks_nothing_removed(db_path, tmp
 def test_a_second_job_refuses_to_start_while_one_runs(db_path):
     with FileLock(f"{db_path}.nightly.lock", timeout=0):
         result = nightly(db_path, FOUR, check=False)
-    assert result.returncode == 3 and "another nightly job is running" in result.stderr
+    assert result.returncode == 3 and "another nightly job or crawl is running" in result.stderr
     crawl = run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR), check=False)
     assert crawl.returncode == 0  # the lock was released
+
+
+def test_no_job_starts_beside_a_crawl_process_that_is_still_writing(db_path):
+    # what a crawl left behind by a killed job holds: the write lock
+    with FileLock(f"{db_path}.write.lock", timeout=0):
+        for command in (["nightly", "--replay", str(FOUR), "--no-export"], ["crawl", "opintopolku_fi", "--replay", str(FOUR)]):
+            result = run_cli("--db", db_path, *command, check=False)
+            assert result.returncode == 3 and "a crawl process is still writing" in result.stderr
+            assert "Traceback" not in result.stderr
 
 
 def test_exports_round_trip_and_the_published_snapshot(db_path, tmp_path):

@@ -62,7 +62,6 @@ MARKERS = {
 
 _SAMI = re.compile(r"[đŋŧŊĐŦ]")
 _SAMI_SOFT = re.compile(r"[čšžáČŠŽÁ]")
-_URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+")
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _CODE = re.compile(r"^(?=.*\d)[\w/.-]+$|^[A-Z]{2,5}$")
 
@@ -90,7 +89,14 @@ def plain_text(text: str | None) -> str:
         return ""
     if looks_like_html(text):
         text = html_to_text(text) or ""
-    return _URL.sub(" ", text).strip()
+    # web and e-mail addresses carry no language. Token by token, in linear time: the pattern
+    # this replaces (\S+@\S+) backtracked over every long token, 6 s for one of 64 KB.
+    return " ".join(token for token in text.split() if not _is_address(token))
+
+
+def _is_address(token: str) -> bool:
+    lowered = token[:8].lower()
+    return lowered.startswith(("http://", "https://", "www.")) or "@" in token
 
 
 def content_words(text: str) -> list[str]:

@@ -22,7 +22,10 @@ from urllib.parse import urlencode
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.internet.error import DNSLookupError, TCPTimedOutError, TimeoutError
+from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
+
+from spiders.middlewares import OffsiteRedirect
 
 from spiders.items import Kept
 
@@ -98,9 +101,18 @@ class JsonApiSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"aggregator/{key}", n)
 
     def load_json(self, response: Response) -> Any | None:
-        """The parsed body, or None (counted, logged) when it is not valid JSON."""
+        """The parsed body, or None (counted, logged) when it is not valid JSON. JSON is UTF-8:
+        a body that is not valid UTF-8 is an error too, never text with replacement characters
+        stored (and counted as a change) in place of the listing's real text."""
         try:
-            return json.loads(response.text)
+            text = response.body.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            self.count("errors/invalid_utf8")
+            self.logger.error("The response from %s is not valid UTF-8 (%s); the record is skipped and the stored "
+                              "listing kept.", response.url, exc)
+            return None
+        try:
+            return json.loads(text)
         except (ValueError, AttributeError) as exc:
             self.count("errors/invalid_json")
             self.logger.error(
@@ -143,10 +155,18 @@ class JsonApiSpider(scrapy.Spider):
             else:
                 self.count(f"errors/http_{status}")
                 self.logger.error("HTTP %s for %s; skipped.", status, request.url)
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(OffsiteRedirect):
+            self.logger.error("%s; skipped.", failure.value)  # counted by the middleware
+        elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             self.count("errors/timeout")
             self.logger.error("Timed out (after retries) on %s; skipped.", request.url)
-        elif failure.check(DNSLookupError):
+        elif failure.check(DownloadCancelledError):
+            self.count("errors/too_large")
+            self.logger.error("The response of %s is larger than DOWNLOAD_MAXSIZE; skipped.", request.url)
+        elif failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
+            self.count("errors/connection")
+            self.logger.error("Connection refused by %s (after retries); skipped.", request.url)
+        elif failure.check(DNSLookupError, CannotResolveHostError):
             self.count("errors/dns")
             self.logger.error(
                 "Cannot resolve the host of %s; check base_url and the network.", request.url

@@ -1,19 +1,29 @@
 """Platform base for Skolverket's JSON APIs (Susa-navet EMIL 3, Planned Educations).
 
-Both page from 0 and report the page count with the first page, so every further page can be
-requested at once. Both filter municipalities by SCB code, restoring a lost leading zero.
+Both page from 0 and report the page count with the first page. The pages of one listing are
+read in ``PAGE_WINDOW`` lanes (pages 1, 1+W, 1+2W, ... in one lane), so a few are in flight at
+once but never more: a lane ends at an empty page, and the count is bounded by the source's own
+totalElements and by AGGREGATOR_MAX_PAGES (reaching that cap is a counted error), so a page
+count that lies cannot make a crawl endless or build millions of requests. Both filter
+municipalities by SCB code, restoring a lost leading zero.
 
-Override points: ``page_param`` / ``size_param`` names, ``page_size``, ``page_count(payload)``.
+Override points: ``page_param`` / ``size_param`` names, ``page_size``, ``page_count(payload)``,
+``page_rows(payload)``.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any, Callable, Iterator
 
 import scrapy
 
 from spiders.base.json_api import JsonApiSpider, split_argument
 from spiders.extract.skolverket import scb_code
+
+
+PAGE_WINDOW = 4  # pages of one listing in flight at once (the per-host concurrency)
 
 
 class SkolverketApiSpider(JsonApiSpider):
@@ -37,17 +47,54 @@ class SkolverketApiSpider(JsonApiSpider):
         cb_kwargs = {"page": page, **kwargs.pop("cb_kwargs", {})}
         return self.api_request(path, callback, params=query, cb_kwargs=cb_kwargs, **kwargs)
 
-    @staticmethod
-    def page_count(payload: Any) -> int:
+    @classmethod
+    def page_count(cls, payload: Any) -> int:
+        """The listing's page count as the source states it: its totalPages, but no more than its
+        totalElements need at the number of records the first page holds."""
         page = (payload or {}).get("page") if isinstance(payload, dict) else None
-        total = (page or {}).get("totalPages")
-        return int(total) if isinstance(total, int) and total > 0 else 1
+        page = page if isinstance(page, dict) else {}
+        total = page.get("totalPages")
+        count = int(total) if isinstance(total, int) and not isinstance(total, bool) and total > 0 else 1
+        elements, rows = page.get("totalElements"), cls.page_rows(payload)
+        if isinstance(elements, int) and not isinstance(elements, bool) and elements >= 0 and rows is not None:
+            count = min(count, max(1, math.ceil(elements / rows)) if rows else 1)
+        return count
+
+    @staticmethod
+    def page_rows(payload: Any) -> int | None:
+        """How many records a page holds (its longest list, at the top or under ``_embedded``);
+        None when the page could not be read."""
+        if not isinstance(payload, dict):
+            return None
+        lists = [v for v in payload.values() if isinstance(v, list)]
+        embedded = payload.get("_embedded")
+        if isinstance(embedded, dict):
+            lists += [v for v in embedded.values() if isinstance(v, list)]
+        return max(map(len, lists), default=0)
 
     def further_pages(self, payload: Any, page: int, path: str, callback: Callable[..., Any], params: dict[str, Any] | None = None, **kwargs: Any) -> Iterator[scrapy.Request]:
-        """From page 0: requests for pages 1..n-1 (known from the first page's page count)."""
-        if page != 0:
-            return
-        for next_page in range(1, self.page_count(payload)):
+        """The next pages of this listing: from page 0 the first page of each lane, from any
+        other page the next one of its lane, until the planned count or an empty page."""
+        key = path + json.dumps(params or {}, sort_keys=True, default=str)
+        planned = getattr(self, "_planned_pages", None)
+        if planned is None:
+            planned = self._planned_pages = {}
+        if page == 0:
+            count = self.page_count(payload)
+            limit = self.settings.getint("AGGREGATOR_MAX_PAGES", 5000)
+            if count > limit:
+                self.count("errors/page_cap")
+                self.logger.error("%s says it has %d pages; reading at most %d (AGGREGATOR_MAX_PAGES). The run is flagged.",
+                                  path, count, limit)
+                count = limit
+            planned[key] = count
+            following = range(1, min(count, 1 + PAGE_WINDOW))
+        else:
+            if self.page_rows(payload) == 0:
+                self.count("empty_pages")
+                return  # an empty page ends its lane (a failed one, None, does not)
+            following = [page + PAGE_WINDOW] if page + PAGE_WINDOW < planned.get(key, 0) else []
+        for next_page in following:
             yield self.page_request(path, callback, next_page, params, **kwargs)
 
     # --- client-side municipality filter -----------------------------------------------------

@@ -140,13 +140,18 @@ class SusanavetSeSpider(SkolverketApiSpider):
                 yield self.page_request(INFOS, self.parse_infos, 0, self.filters(False), errback=self.phase_page_failed, cb_kwargs={"phase": INFOS})
             else:
                 self.logger.info("Read education infos; reading events")
-                yield self.page_request(EVENTS, self.parse_events, 0, self.filters(True))
+                yield self.page_request(EVENTS, self.parse_events, 0, self.filters(True), errback=self.events_page_failed)
+
+    def events_page_failed(self, failure: Any) -> Iterator[Any]:
+        self.on_request_error(failure)
+        yield from self.further_pages(None, failure.request.cb_kwargs["page"], EVENTS, self.parse_events, self.filters(True),
+                                      errback=self.events_page_failed)
 
     def parse_events(self, response: Response, page: int) -> Iterator[Any]:
         payload = self.load_json(response)
+        yield from self.further_pages(payload, page, EVENTS, self.parse_events, self.filters(True), errback=self.events_page_failed)
         if not isinstance(payload, dict):
             return
-        yield from self.further_pages(payload, page, EVENTS, self.parse_events, self.filters(True))
         for wrapper in payload.get("educationEvents") or []:
             content = (wrapper or {}).get("content") if isinstance(wrapper, dict) else None
             if isinstance(content, dict):
