@@ -640,6 +640,8 @@ class CourseStore:
         # Deletion records seen during the run: applied by ``finish_run`` only when the run is
         # judged clean, like the removal of unseen listings (a run that fails changes nothing).
         self.staged_removals: set[str] = set()
+        # ids this run has written, seen or kept: each listing is counted once per run
+        self.written: set[str] = set()
         self.column_order = list(db["courses"].columns_dict)
         self.columns = set(self.column_order)
         self.defer_indexes_at = max(defer_indexes_after, db["courses"].count + 1)
@@ -660,21 +662,31 @@ class CourseStore:
         stamp = now_iso()
         latest: dict[str, Course] = {}
         for c in courses:
-            if c.id in latest:
+            if c.id in latest or c.id in self.written:
                 self.counts["merged_duplicates"] += 1
-                del latest[c.id]  # re-inserted below: the batch keeps the order of last sight
+                latest.pop(c.id, None)  # re-inserted below: the batch keeps the order of last sight
             latest[c.id] = c
         live = [c for c in latest.values() if not c.removed]
         self.staged_removals.update(c.id for c in latest.values() if c.removed and c.id)
         self.staged_removals.difference_update(c.id for c in live)
         rows = [course_row(c) for c in live]
-        seen = list(dict.fromkeys(course_id(self.source, s) for s in seen_ids))
-        kept = list(dict.fromkeys(course_id(self.source, s) for s in kept_ids))
+        # a listing counts once per run: seen again after it was written, it is a duplicate
+        repeats = {c.id for c in live} & self.written
+        seen, kept = [], []
+        for ids, out in ((seen_ids, seen), (kept_ids, kept)):
+            for source_id in ids:
+                key = course_id(self.source, source_id)
+                if key in latest or key in self.written:
+                    self.counts["merged_duplicates"] += 1
+                else:
+                    self.written.add(key)
+                    out.append(key)
         with self.db.atomic():
-            self._upsert(rows, stamp)
+            self._upsert(rows, stamp, repeats)
             self._topics(live)
             self._touch(seen, stamp)
             self.counts["kept"] += self._update_current(kept, "last_run_id", self.run_id)
+        self.written.update(latest)
         if not self.deferred_indexes and self.counts["new"] >= self.defer_indexes_at:
             self.deferred_indexes = defer_course_indexes(self.db)
 
@@ -687,26 +699,28 @@ class CourseStore:
                 found[row["id"]] = row
         return found
 
-    def _upsert(self, rows: list[dict[str, Any]], stamp: str) -> None:
+    def _upsert(self, rows: list[dict[str, Any]], stamp: str, repeats: set[str] = frozenset()) -> None:
         if not rows:
             return
         existing = self._existing([r["id"] for r in rows], "*")
         writes, changes = [], []
         for row in rows:
             old = existing.get(row["id"])
+            # a listing already written earlier in this run is not counted a second time
+            tally = self.counts if row["id"] not in repeats else dict.fromkeys(self.counts, 0)
             row["last_seen"] = stamp
             row["removed_at"] = None
             row["last_run_id"] = self.run_id
             if old is None:
                 row["first_seen"] = stamp
-                self.counts["new"] += 1
+                tally["new"] += 1
             else:
                 row["first_seen"] = old["first_seen"]
                 if old["removed_at"] is not None:
-                    self.counts["restored"] += 1
+                    tally["restored"] += 1
                 if old["content_hash"] == row["content_hash"]:
                     if old["removed_at"] is None:
-                        self.counts["unchanged"] += 1
+                        tally["unchanged"] += 1
                     # Unchanged source facts: no change record, but what the pipelines derived
                     # (languages, English) is refreshed, unless it would replace English with
                     # "pending" (a crawl without a model after a backfill with one).
@@ -721,7 +735,7 @@ class CourseStore:
                         [stamp, self.run_id, row["fetched_at"], *derived.values(), row["id"]],
                     )
                     continue
-                self.counts["changed"] += 1
+                tally["changed"] += 1
                 for name in CONTENT_FIELDS:
                     if name in old and old[name] != row[name] and name != "source_modified_at":
                         changes.append(
