@@ -13,15 +13,29 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlite_utils
 
 from aggregator.publish import metadata_for
 
-PUBLIC_TABLES = ("courses", "providers", "sources", "crawl_runs", "course_changes", "translations")
+PUBLIC_TABLES = ("courses", "providers", "sources", "crawl_runs", "course_changes", "translations", "course_topics")
 CHUNK = 5000
-_ARROW = {"INTEGER": pa.int64(), "REAL": pa.float64(), "FLOAT": pa.float64(), "TEXT": pa.string()}
+# Parquet columns carry pandas' nullable dtypes in their metadata, so that pandas (and the
+# validators reading through it: frictionless) read an integer column with nulls as integers
+# with missing values, not as floats with NaN.
+_PANDAS_DTYPE = {"INTEGER": "Int64", "REAL": "Float64", "FLOAT": "Float64", "TEXT": "string"}
+# Keys of the public tables, declared in datapackage.json: (primary key, [(fields, table, its fields)])
+KEYS: dict[str, tuple[list[str], list[tuple[list[str], str, list[str]]]]] = {
+    "courses": (["id"], [(["source"], "sources", ["name"])]),
+    "providers": (["id"], [(["source"], "sources", ["name"])]),
+    "sources": (["name"], []),
+    "crawl_runs": (["id"], [(["source"], "sources", ["name"])]),
+    "course_changes": (["id"], [(["course_id"], "courses", ["id"]), (["run_id"], "crawl_runs", ["id"])]),
+    "translations": (["source_lang", "target_lang", "model", "text_hash"], []),
+    "course_topics": (["course_id", "topic"], [(["course_id"], "courses", ["id"])]),
+}
 _FRICTIONLESS = {"INTEGER": "integer", "REAL": "number", "FLOAT": "number", "TEXT": "string"}
 
 
@@ -32,7 +46,8 @@ def _columns(db: sqlite_utils.Database, table: str) -> list[tuple[str, str]]:
 def _export_table(db: sqlite_utils.Database, table: str, folder: Path) -> int:
     columns = _columns(db, table)
     names = [n for n, _ in columns]
-    schema = pa.schema([(n, _ARROW.get(t, pa.string())) for n, t in columns])
+    empty = pd.DataFrame({n: pd.Series([], dtype=_PANDAS_DTYPE.get(t, "string")) for n, t in columns})
+    schema = pa.Schema.from_pandas(empty, preserve_index=False)
     rows = 0
     cursor = db.execute(f"select {', '.join(f'[{n}]' for n in names)} from [{table}] order by rowid")
     with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file, \
@@ -65,11 +80,23 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
             {"name": n, "type": _FRICTIONLESS.get(t, "string"), "description": (described.get("columns") or {}).get(n, "")}
             for n, t in _columns(db, table)
         ]
-        for fmt in ("csv", "jsonl", "parquet"):
+        primary, foreign = KEYS.get(table, ([], []))
+        # An empty table's JSON Lines file has no lines (valid JSON Lines, read by DuckDB and
+        # pandas as no rows), but frictionless 5 cannot open an empty JSON Lines file: the
+        # package lists it only in CSV and Parquet, which describe the same empty table.
+        for fmt in ("csv", "jsonl", "parquet") if rows else ("csv", "parquet"):
+            schema: dict[str, Any] = {"fields": fields}
+            if primary:
+                schema["primaryKey"] = primary
+            references = [(own, other, theirs) for own, other, theirs in foreign if other in counts]
+            if references:
+                schema["foreignKeys"] = [{"fields": own, "reference": {"resource": f"{other}-{fmt}", "fields": theirs}}
+                                         for own, other, theirs in references]
             resources.append({
                 "name": f"{table}-{fmt}", "path": f"{table}.{fmt}", "format": fmt, "title": described.get("title", table),
-                "description": described.get("description", ""), "rows": rows, "schema": {"fields": fields},
+                "description": described.get("description", ""), "rows": rows, "schema": schema,
                 **({"mediatype": "text/csv", "encoding": "utf-8"} if fmt == "csv" else {}),
+                **({"mediatype": "application/jsonl", "encoding": "utf-8"} if fmt == "jsonl" else {}),
             })
     return {
         "profile": "data-package",
