@@ -3,17 +3,71 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from aggregator import __version__
-from aggregator.db import open_db, resolve_db_path
+from aggregator.db import SchemaTooNew, open_db, resolve_db_path
 
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class AggregatorGroup(click.Group):
+    """Turns the mistakes a user can make (a damaged or foreign database, a folder that cannot
+    be written, a full disk) into one clear line and exit code 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SchemaTooNew as exc:
+            raise click.ClickException(f"{_db_of(ctx)}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise click.ClickException(_database_problem(_db_of(ctx), exc)) from None
+        except OSError as exc:
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}: check that the folder exists, is writable and has free space") from None
+
+
+def _db_of(ctx: click.Context) -> str:
+    return (ctx.obj or {}).get("db") or resolve_db_path(None)
+
+
+def _database_problem(path: str, exc: sqlite3.Error) -> str:
+    message = str(exc)
+    if "not a database" in message or "malformed" in message:
+        return f"{path} is not a usable SQLite database ({message}): restore it from a backup or a snapshot, or start a new one with another --db"
+    if "readonly" in message or "read-only" in message:
+        return f"{path} cannot be written ({message}): check the file's and its folder's permissions, or the mount"
+    if "disk is full" in message or "disk I/O" in message:
+        return f"{path}: {message}; free some space and run again (nothing was marked removed)"
+    if "unable to open" in message:
+        return f"cannot open {path} ({message}): is the path a file in an existing folder?"
+    if "no such column" in message or "no such table" in message:
+        return f"{path} does not have the tables and columns this version expects ({message}): was it changed by hand?"
+    return f"{path}: database error: {message}"
+
+
+def require_db(path: str) -> str:
+    """A database that must already exist (commands that only read or publish never create one)."""
+    if Path(path).is_dir():
+        raise click.ClickException(f"{path} is a folder, not a database file: set --db (or AGGREGATOR_DB) to a file path")
+    if not Path(path).exists():
+        raise click.ClickException(f"no database at {path}: run `aggregator nightly` (or `aggregator crawl`) first, or pass --db")
+    return path
+
+
+def writable_db(path: str) -> str:
+    """A database a command may create: its folder must exist (no command makes folders for it)."""
+    if Path(path).is_dir():
+        raise click.ClickException(f"{path} is a folder, not a database file: set --db (or AGGREGATOR_DB) to a file path")
+    if not Path(path).resolve().parent.is_dir():
+        raise click.ClickException(f"the folder of {path} does not exist: create it first or pick another --db")
+    return path
+
+
+@click.group(cls=AggregatorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aggregator")
 @click.option(
     "--db",
@@ -66,7 +120,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     from aggregator.crawl import replay_base_url, run_spider, spider_names
     from aggregator.replay import ReplayServer
 
-    db_path = _db(ctx, sub_db)
+    db_path = writable_db(_db(ctx, sub_db))
     available = spider_names()
     unknown = [s for s in spiders if s not in available]
     if unknown:
@@ -112,16 +166,14 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
 @main.command()
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", type=int, default=min(os.cpu_count() or 1, 4), show_default="one per core, at most 4", help="Worker processes (each renders pages on its own core).")
 @click.option("--immutable", is_flag=True, help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy nobody writes while it is served, see `aggregator snapshot`.")
 @click.option("--cache-mb", type=int, default=256, show_default=True, help="With --immutable: keep up to this many MB of pages per worker (the snapshot cannot change, so a page is computed once); 0 turns it off.")
 @click.pass_context
 def serve(ctx, sub_db, host, port, workers, immutable, cache_mb) -> None:
     """Publish the database with Datasette (browse, facets, search, CSV/JSON)."""
-    db_path = _db(ctx, sub_db)
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} does not exist yet: run `aggregator crawl` first")
+    db_path = require_db(_db(ctx, sub_db))
     if not immutable:
         open_db(db_path).close()  # brings an older database's schema up to date
     from aggregator.publish import serve as serve_datasette
@@ -140,9 +192,7 @@ def snapshot(ctx, sub_db, target) -> None:
     The copy replaces TARGET atomically; restart the server to serve it."""
     from aggregator.db import snapshot as take_snapshot
 
-    db_path = _db(ctx, sub_db)
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} does not exist yet: run `aggregator nightly` first")
+    db_path = require_db(_db(ctx, sub_db))
     open_db(db_path).close()
     click.echo(f"Published {take_snapshot(db_path, target)}")
 
@@ -154,7 +204,7 @@ def coverage(ctx, sub_db) -> None:
     """Per source: listings, and the share (%) with provider, place, credits, start, English title."""
     from aggregator.report import coverage as measure, format_table
 
-    db = open_db(_db(ctx, sub_db))
+    db = open_db(require_db(_db(ctx, sub_db)))
     click.echo(format_table(measure(db)))
 
 
@@ -183,7 +233,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
     from aggregator.nightly import JobLocked, run_nightly
     from aggregator.replay import ReplayServer
 
-    db_path = _db(ctx, sub_db)
+    db_path = writable_db(_db(ctx, sub_db))
     unknown = [s for s in only if s not in spider_names()]
     if unknown:
         raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(spider_names())}")
@@ -223,9 +273,8 @@ def export_command(ctx, sub_db, out) -> None:
     from aggregator.db import beside_db
     from aggregator.export import export
 
-    db_path = _db(ctx, sub_db)
-    if not Path(db_path).exists():
-        raise click.ClickException(f"{db_path} does not exist yet: run `aggregator nightly` or `aggregator crawl` first")
+    db_path = require_db(_db(ctx, sub_db))
+    open_db(db_path).close()  # a damaged or foreign database is named before anything is written
     out = out or str(beside_db(db_path, "exports"))
     counts = export(db_path, out)
     click.echo(f"Exported to {out}/: " + ", ".join(f"{t} {n} rows" for t, n in counts.items()))
@@ -246,7 +295,7 @@ def translate_command(ctx, sub_db, batch_size, device) -> None:
 
     if not installed_models():
         raise click.ClickException("no translation model is installed: run `aggregator models install` first")
-    db = open_db(_db(ctx, sub_db))
+    db = open_db(require_db(_db(ctx, sub_db)))
     service = EnglishService(ArgosTranslator(device), TranslationCache(db))
     todo = work(db, service)
     total = len(todo)
@@ -333,7 +382,7 @@ def samples_command(samples_dir, out_dir) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, exists=True))
-@click.option("--port", default=8765, show_default=True, type=int, help="Port on 127.0.0.1.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port on 127.0.0.1.")
 def replay(folder, port) -> None:
     """Serve recorded responses from FOLDER on 127.0.0.1 (for demos and offline crawls)."""
     from aggregator.replay import ReplayServer

@@ -405,11 +405,19 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
 ]
 
 
+class SchemaTooNew(RuntimeError):
+    """The database has migrations this version does not know: refuse rather than guess."""
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet recorded in ``_migrations``; returns their names."""
     if "_migrations" not in db.table_names():
         db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
     done = {row["name"] for row in db["_migrations"].rows}
+    unknown = sorted(done - {name for name, _ in MIGRATIONS})
+    if unknown:
+        raise SchemaTooNew(f"the database was written by a newer version of this project (migration {unknown[-1]}, "
+                           f"this version knows up to {MIGRATIONS[-1][0]}); upgrade the installation before using it")
     applied = []
     for name, step in MIGRATIONS:
         if name in done:
@@ -424,7 +432,6 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database at ``path``."""
     path = resolve_db_path(path)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA busy_timeout = 60000")
     db.enable_wal()
@@ -456,7 +463,9 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.staging")
+    # what a snapshot killed midway left: its staging copy and that copy's rollback journal
     staging.unlink(missing_ok=True)
+    staging.with_name(staging.name + "-journal").unlink(missing_ok=True)
     source = sqlite3.connect(str(db_path))
     copy = sqlite3.connect(str(staging))
     try:

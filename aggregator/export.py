@@ -9,6 +9,7 @@ import csv
 import json
 import shutil
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -110,11 +111,19 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
     }
 
 
+def remove_stale_staging(folder: Path, older_than: float = 600) -> None:
+    """Staging folders that an export killed midway left behind (not one being written now)."""
+    for stale in folder.glob(".export-*"):
+        if stale.is_dir() and time.time() - stale.stat().st_mtime > older_than:
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
     """Write every public table into out_dir; returns rows per table."""
     db = sqlite_utils.Database(db_path)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging(out_dir.parent)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
     staging.chmod(0o755)  # published files: readable by the web server, not only by this user
     try:
