@@ -49,10 +49,14 @@ def _database_problem(path: str, exc: sqlite3.Error) -> str:
     return f"{path}: database error: {message}"
 
 
-def require_db(path: str) -> str:
-    """A database that must already exist (commands that only read or publish never create one)."""
+def _not_a_folder(path: str) -> None:
     if Path(path).is_dir():
         raise click.ClickException(f"{path} is a folder, not a database file: set --db (or AGGREGATOR_DB) to a file path")
+
+
+def require_db(path: str) -> str:
+    """A database that must already exist (commands that only read or publish never create one)."""
+    _not_a_folder(path)
     if not Path(path).exists():
         raise click.ClickException(f"no database at {path}: run `aggregator nightly` (or `aggregator crawl`) first, or pass --db")
     return path
@@ -60,8 +64,7 @@ def require_db(path: str) -> str:
 
 def writable_db(path: str) -> str:
     """A database a command may create: its folder must exist (no command makes folders for it)."""
-    if Path(path).is_dir():
-        raise click.ClickException(f"{path} is a folder, not a database file: set --db (or AGGREGATOR_DB) to a file path")
+    _not_a_folder(path)
     if not Path(path).resolve().parent.is_dir():
         raise click.ClickException(f"the folder of {path} does not exist: create it first or pick another --db")
     return path

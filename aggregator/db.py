@@ -630,6 +630,21 @@ def restore_deferred_indexes(db: sqlite_utils.Database) -> list[str]:
     return [name for name, _ in deferred]
 
 
+def update_current(db: sqlite_utils.Database, ids: list[str], run_id: int, **values: Any) -> int:
+    """Mark the listed courses not already removed as touched by ``run_id``, setting ``values``
+    on them too; returns how many there were."""
+    assignments = "".join(f"[{column}] = ?, " for column in values)
+    changed = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        cursor = db.execute(
+            f"update courses set {assignments}last_run_id = ? where id in ({','.join('?' * len(chunk))}) and removed_at is null",
+            [*values.values(), run_id, *chunk],
+        )
+        changed += cursor.rowcount
+    return changed
+
+
 class CourseStore:
     """Writes one source's items for one crawl run; counts new/changed/unchanged/removed.
 
@@ -694,7 +709,7 @@ class CourseStore:
             self._upsert(rows, stamp, repeats)
             self._topics(live)
             self._touch(seen, stamp)
-            self.counts["kept"] += self._update_current(kept, "last_run_id", self.run_id)
+            self.counts["kept"] += update_current(self.db, kept, self.run_id)
         self.written.update(latest)
         if not self.deferred_indexes and self.counts["new"] >= self.defer_indexes_at:
             self.deferred_indexes = defer_course_indexes(self.db)
@@ -713,10 +728,10 @@ class CourseStore:
             return
         existing = self._existing([r["id"] for r in rows], "*")
         writes, changes = [], []
+        uncounted = dict.fromkeys(self.counts, 0)  # where a listing written earlier in this run is counted
         for row in rows:
             old = existing.get(row["id"])
-            # a listing already written earlier in this run is not counted a second time
-            tally = self.counts if row["id"] not in repeats else dict.fromkeys(self.counts, 0)
+            tally = uncounted if row["id"] in repeats else self.counts
             row["last_seen"] = stamp
             row["removed_at"] = None
             row["last_run_id"] = self.run_id
@@ -839,17 +854,5 @@ class CourseStore:
             self.db["course_topics"].insert_all(rows.values())
 
     def _touch(self, ids: list[str], stamp: str) -> None:
-        self.counts["unchanged"] += self._update_current(ids, "last_seen", stamp)
+        self.counts["unchanged"] += update_current(self.db, ids, self.run_id, last_seen=stamp)
 
-    def _update_current(self, ids: list[str], column: str, stamp: Any) -> int:
-        """Set ``column`` (and this run) on the listed courses not already removed; returns how many."""
-        changed = 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            cursor = self.db.execute(
-                f"update courses set [{column}] = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
-                " and removed_at is null",
-                [stamp, self.run_id, *chunk],
-            )
-            changed += cursor.rowcount
-        return changed

@@ -17,6 +17,7 @@ from filelock import FileLock, Timeout
 
 from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
 from aggregator.db import beside_db, now_iso, open_db, snapshot, write_lock
+from pipelines.store import STORAGE_ERROR_LOG
 
 DEFAULT_TIMEOUT = 4 * 3600
 
@@ -107,7 +108,8 @@ def _storage_error_in(log_file: str | None) -> str | None:
     with open(log_file, "rb") as log:
         log.seek(max(0, Path(log_file).stat().st_size - 65536))
         tail = log.read().decode("utf-8", "replace")
-    found = re.findall(r"Storage error on \S+ \((.+?)\): the crawl stops now", tail)
+    prefix, rest = STORAGE_ERROR_LOG.split(" %s (%s)", 1)
+    found = re.findall(re.escape(prefix) + r" \S+ \((.+?)\)" + re.escape(rest[:20]), tail)
     return found[-1] if found else None
 
 

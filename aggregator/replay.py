@@ -38,28 +38,30 @@ def _content_type(path: Path, body: bytes) -> str:
     return "application/octet-stream"
 
 
-class ReplayServer:
-    def __init__(self, root: str | Path, host: str = "127.0.0.1", port: int = 0) -> None:
+class LoopbackServer:
+    """An HTTP server on the loopback interface that answers GETs with ``respond(path)`` and
+    logs every request (``requests``: path, status, headers, monotonic time)."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         if not host.startswith("127.") and host not in ("localhost", "::1"):
             raise ValueError("the replay server only listens on the loopback interface")
-        self.root = Path(root).resolve()
-        if not self.root.is_dir():
-            raise FileNotFoundError(f"replay folder not found: {self.root}")
-        manifest = self.root / "manifest.json"
-        self.manifest: list[dict[str, Any]] = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
         self.requests: list[dict[str, Any]] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+                arrived = time.monotonic()
                 status, headers, body = server.respond(self.path)
-                server.requests.append({"path": self.path, "status": status, "headers": dict(self.headers)})
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                server.requests.append({"path": self.path, "status": status, "headers": dict(self.headers), "at": arrived})
+                try:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout): nothing to answer
 
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
@@ -68,10 +70,39 @@ class ReplayServer:
         self.httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
+    def respond(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
+        raise NotImplementedError
+
     @property
     def base_url(self) -> str:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
+
+    def start(self) -> "LoopbackServer":
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self) -> "LoopbackServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class ReplayServer(LoopbackServer):
+    def __init__(self, root: str | Path, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port)
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            self.httpd.server_close()
+            raise FileNotFoundError(f"replay folder not found: {self.root}")
+        manifest = self.root / "manifest.json"
+        self.manifest: list[dict[str, Any]] = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
 
     def respond(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(raw_path)
@@ -102,18 +133,3 @@ class ReplayServer:
             body = candidate.read_bytes()
             return 200, {"Content-Type": _content_type(candidate, body)}, body
         return 404, {"Content-Type": "application/json"}, b'{"error": "not recorded"}'
-
-    def start(self) -> "ReplayServer":
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> "ReplayServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from aggregator.db import now_iso
+from aggregator.db import now_iso, update_current
 
 DEFAULT_MIN_SHARE = 0.5
 # Failures of the transport, counted with the HTTP error statuses in crawl_runs.http_errors.
@@ -136,14 +136,7 @@ def finish_run(
     removed = 0
     with db.atomic():
         if verdict.status == "finished":
-            for start in range(0, len(staged), 500):
-                chunk = staged[start : start + 500]
-                cursor = db.execute(
-                    f"update courses set removed_at = ?, last_run_id = ? where id in ({','.join('?' * len(chunk))})"
-                    " and removed_at is null",
-                    [stamp, run_id, *chunk],
-                )
-                removed += cursor.rowcount
+            removed += update_current(db, staged, run_id, removed_at=stamp)
         if verdict.mark_removed:
             cursor = db.execute(
                 "update courses set removed_at = ? where source = ? and removed_at is null "

@@ -30,6 +30,12 @@ FATAL_STORAGE_ERRORS = {"SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLIT
                         "SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_PERM"}
 
 
+# The line a spider logs when storage fails; the job reads the reason back from the log, since
+# the spider may not have been able to write it into the database.
+STORAGE_ERROR_LOG = ("Storage error on %s (%s): the crawl stops now, nothing is marked removed. Check the disk's free space "
+                     "and the database file's permissions, then run again.")
+
+
 def is_fatal_storage_error(exc: sqlite3.Error) -> bool:
     name = getattr(exc, "sqlite_errorname", "") or ""
     # extended codes carry a suffix: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, ...
@@ -122,8 +128,7 @@ class StorePipeline(CrawlerPipeline):
         self.count("errors/storage")
         self.count("not_stored", lost)
         self.crawler.stats.set_value("aggregator/storage_error", self.storage_error)
-        self.spider.logger.critical("Storage error on %s (%s): the crawl stops now, nothing is marked removed. Check the disk's "
-                                    "free space and the database file's permissions, then run again.", self.db_path, self.storage_error)
+        self.spider.logger.critical(STORAGE_ERROR_LOG, self.db_path, self.storage_error)
         _schedule_coro(self.crawler.engine.close_spider_async(reason="storage_error"))
 
     def close_spider(self) -> None:

@@ -24,11 +24,11 @@ pages) with a handful of listings per source. ``mode`` switches how the server m
 from __future__ import annotations
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from aggregator.replay import LoopbackServer
 
 LISTINGS = 12
 OPINTOPOLKU_OIDS = [f"1.2.246.562.17.{i:020d}" for i in range(LISTINGS)]
@@ -42,51 +42,15 @@ def _ls(**texts: str) -> dict:
     return {"strings": [{"lang": lang, "value": value} for lang, value in texts.items()]}
 
 
-class HostileSources:
+class HostileSources(LoopbackServer):
     def __init__(self) -> None:
+        super().__init__()
         self.mode = "good"
-        self.requests: list[dict[str, Any]] = []
         self._answered_once: set[str] = set()
-        server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                server.requests.append({"path": self.path, "host": self.headers.get("Host"), "at": time.monotonic()})
-                status, headers, body, delay = server.respond(self.path)
-                if delay:
-                    time.sleep(delay)
-                try:
-                    self.send_response(status)
-                    for key, value in headers.items():
-                        self.send_header(key, value)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-
-    # --- lifecycle ---------------------------------------------------------------------------
     @property
     def port(self) -> int:
         return self.httpd.server_address[1]
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> "HostileSources":
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
@@ -94,25 +58,27 @@ class HostileSources:
         self._answered_once.clear()
 
     # --- answering ---------------------------------------------------------------------------
-    def respond(self, raw: str) -> tuple[int, dict[str, str], bytes, float]:
+    def respond(self, raw: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(raw)
         path, query = parts.path, dict(parse_qsl(parts.query))
         if self.mode == "retry_after" and ("/external/" in path or "page" in query) and raw not in self._answered_once:
             self._answered_once.add(raw)
-            return 429, {"Retry-After": "2", "Content-Type": "application/json"}, b'{"error": "slow down"}', 0
+            return 429, {"Retry-After": "2", "Content-Type": "application/json"}, b'{"error": "slow down"}'
         if path == "/robots.txt":
-            return 404, {}, b"", 0
+            return 404, {}, b""
         try:
             body = self.document(path, query)
         except KeyError:
-            return 404, {"Content-Type": "application/json"}, b'{"error": "not found"}', 0
+            return 404, {"Content-Type": "application/json"}, b'{"error": "not found"}'
         if isinstance(body, tuple):  # (status, headers, body, delay) decided by the mode
-            return body
+            status, headers, content, delay = body
+            time.sleep(delay)
+            return status, headers, content
         if isinstance(body, bytes):
-            return 200, {"Content-Type": "application/json; charset=utf-8"}, body, 0
+            return 200, {"Content-Type": "application/json; charset=utf-8"}, body
         if isinstance(body, str):
-            return 200, {"Content-Type": "application/xml; charset=utf-8"}, body.encode("utf-8"), 0
-        return 200, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body, ensure_ascii=False).encode("utf-8"), 0
+            return 200, {"Content-Type": "application/xml; charset=utf-8"}, body.encode("utf-8")
+        return 200, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body, ensure_ascii=False).encode("utf-8")
 
     def document(self, path: str, query: dict[str, str]) -> Any:
         if path == "/konfo-backend/sitemap/toteutus-sitemap.xml":

@@ -140,7 +140,7 @@ def test_a_hostile_source_changes_no_good_listing_wrongly(server, good_db, mode,
         retried = [times for path, times in by_path.items() if "/external/" in path]
         assert retried and all(len(t) == 2 and t[1] - t[0] >= 1.9 for t in retried), retried
     if mode == "offsite_redirect":
-        assert not any(r["host"].startswith("127.0.0.2") for r in server.requests)
+        assert not any(r["headers"].get("Host", "").startswith("127.0.0.2") for r in server.requests)
         assert run["http_errors"] >= 1
     if mode == "slow":
         assert run["http_errors"] >= 1 and run["error_counts"].get("timeout") == 1

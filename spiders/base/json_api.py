@@ -25,9 +25,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
-from spiders.middlewares import OffsiteRedirect
-
 from spiders.items import Kept
+from spiders.middlewares import OffsiteRedirect
 
 
 def split_argument(value: str | Iterable[str] | None) -> list[str]:
@@ -122,6 +121,17 @@ class JsonApiSpider(scrapy.Spider):
                 exc,
             )
             return None
+
+    def beyond_page_cap(self, pages: int, where: str) -> bool:
+        """Whether ``pages`` pages of one listing are more than AGGREGATOR_MAX_PAGES allows; if
+        so the excess is a counted error (the run is flagged) and the caller reads no further."""
+        limit = self.settings.getint("AGGREGATOR_MAX_PAGES", 5000)
+        if pages <= limit:
+            return False
+        self.count("errors/page_cap")
+        self.logger.error("%s: the source says there are more pages than the %d read (AGGREGATOR_MAX_PAGES); "
+                          "stopped there, and the run is flagged.", where, limit)
+        return True
 
     def extracted(self, build: Callable[[], Any], where: str, source_id: Any = None) -> Iterable[Any]:
         """The item of one extractor call. A document that no longer reads as a listing (a

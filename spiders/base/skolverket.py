@@ -38,6 +38,7 @@ class SkolverketApiSpider(JsonApiSpider):
         if any(c is None for c in codes):
             raise ValueError(f"{self.name}: municipalities are SCB codes like 2482,0180; got {municipalities!r}")
         self.municipalities: set[str] = set(codes)  # type: ignore[arg-type]
+        self.planned_pages: dict[str, int] = {}  # listing (path and filters) -> pages to read
         if page_size is not None:
             self.page_size = int(page_size)
 
@@ -76,24 +77,17 @@ class SkolverketApiSpider(JsonApiSpider):
         """The next pages of this listing: from page 0 the first page of each lane, from any
         other page the next one of its lane, until the planned count or an empty page."""
         key = path + json.dumps(params or {}, sort_keys=True, default=str)
-        planned = getattr(self, "_planned_pages", None)
-        if planned is None:
-            planned = self._planned_pages = {}
         if page == 0:
             count = self.page_count(payload)
-            limit = self.settings.getint("AGGREGATOR_MAX_PAGES", 5000)
-            if count > limit:
-                self.count("errors/page_cap")
-                self.logger.error("%s says it has %d pages; reading at most %d (AGGREGATOR_MAX_PAGES). The run is flagged.",
-                                  path, count, limit)
-                count = limit
-            planned[key] = count
+            if self.beyond_page_cap(count, path):
+                count = self.settings.getint("AGGREGATOR_MAX_PAGES", 5000)
+            self.planned_pages[key] = count
             following = range(1, min(count, 1 + PAGE_WINDOW))
         else:
             if self.page_rows(payload) == 0:
                 self.count("empty_pages")
                 return  # an empty page ends its lane (a failed one, None, does not)
-            following = [page + PAGE_WINDOW] if page + PAGE_WINDOW < planned.get(key, 0) else []
+            following = [page + PAGE_WINDOW] if page + PAGE_WINDOW < self.planned_pages.get(key, 0) else []
         for next_page in following:
             yield self.page_request(path, callback, next_page, params, **kwargs)
 

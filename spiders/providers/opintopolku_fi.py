@@ -113,12 +113,8 @@ class OpintopolkuFiSpider(JsonApiSpider):
         total = payload.get("total") if isinstance(payload, dict) else None
         hits = len(payload.get("hits") or []) if isinstance(payload, dict) else 0
         if isinstance(total, int) and hits and page * PAGE_SIZE < total:
-            if page >= self.settings.getint("AGGREGATOR_MAX_PAGES", 5000):
-                self.count("errors/page_cap")
-                self.logger.error("The search says it has %s results; stopped at page %d (AGGREGATOR_MAX_PAGES). The run is flagged.",
-                                  total, page)
-                return
-            yield self.search_request(page + 1)
+            if not self.beyond_page_cap(page + 1, f"the search ({total} results)"):
+                yield self.search_request(page + 1)
 
     # --- details -----------------------------------------------------------------------------
     def toteutus_request(self, oid: str) -> Any:
