@@ -63,8 +63,9 @@ def build_datasette(db_path: str, *, immutable: bool = False):
     only safe for a file nobody writes while it is served (a published snapshot)."""
     from datasette.app import Datasette
 
-    from aggregator import connections, facets
+    from aggregator import connections, errors, facets
 
+    errors.install()  # a bad sort or a POST to a table page: 400 and 405, not 500
     facets.install()  # facets counted together or from a snapshot's counts, topic pages
     connections.install()  # a snapshot read memory-mapped
     datasette = Datasette(

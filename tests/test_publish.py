@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter
 import sqlite3
+import urllib.error
 import urllib.request
 
 import pytest
@@ -479,3 +480,17 @@ def test_a_search_on_a_snapshot_lists_its_first_rows_in_title_order_then_rowid_a
             (second_live, _), = facet_pages(db_path, following, immutable=False)
             assert [r["id"] for r in second["rows"]] == [r["id"] for r in second_live["rows"]]
             assert [r["title"] for r in second["rows"]] == sorted(r["title"] for r in second["rows"]) >= [first["rows"][-1]["title"]]
+
+
+def test_a_visitors_bad_sort_or_post_answers_4xx_not_a_server_error(db_path):
+    faceted_listings(db_path, n=3)
+    for path in ("/aggregator/courses?_sort=nosuch", "/aggregator/courses?_sort_desc=%27%3Bdrop", "/aggregator/courses.json?_sort=bad"):
+        page = datasette_get(db_path, path)
+        assert page.status_code == 400 and "Cannot sort table by" in page.text, (path, page.status_code)
+    assert datasette_get(db_path, "/aggregator/courses?_sort=title").status_code == 200
+    with served(db_path) as url:
+        for target in ("/aggregator/courses", "/aggregator/courses.json"):
+            request = urllib.request.Request(url + target, data=b"a=b", method="POST")
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(request, timeout=30)
+            assert 400 <= answer.value.code < 500, (target, answer.value.code)
