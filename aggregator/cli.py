@@ -42,6 +42,9 @@ def _database_problem(path: str, exc: sqlite3.Error) -> str:
         return f"{path} cannot be written ({message}): check the file's and its folder's permissions, or the mount"
     if "disk is full" in message or "disk I/O" in message:
         return f"{path}: {message}; free some space and run again (nothing was marked removed)"
+    if "unable to open" in message and Path(path).exists() and _read_only_mount(path):
+        return (f"{path} is on a read-only mount ({message}): SQLite needs to write beside the database even to read it; "
+                "copy it to a writable folder, or serve it with `aggregator serve --immutable`")
     if "unable to open" in message:
         return f"cannot open {path} ({message}): is the path a file in an existing folder?"
     if "no such column" in message or "no such table" in message:
@@ -52,6 +55,13 @@ def _database_problem(path: str, exc: sqlite3.Error) -> str:
 def _not_a_folder(path: str) -> None:
     if Path(path).is_dir():
         raise click.ClickException(f"{path} is a folder, not a database file: set --db (or AGGREGATOR_DB) to a file path")
+
+
+def _read_only_mount(path: str) -> bool:
+    try:
+        return bool(os.statvfs(Path(path).resolve().parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def require_db(path: str) -> str:

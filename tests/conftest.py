@@ -39,6 +39,26 @@ def samples_dir() -> Path:
 
 
 @pytest.fixture
+def mounted_tmpfs(tmp_path):
+    """A function mounting a tmpfs of a given size (a small disk, or one to remount read-only);
+    skips where mounting is not allowed (not root). Everything it mounted is unmounted after."""
+    mounts = []
+
+    def mount(size: str) -> Path:
+        folder = tmp_path / f"disk{len(mounts)}"
+        folder.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.decode().strip()}")
+        mounts.append(folder)
+        return folder
+
+    yield mount
+    for folder in reversed(mounts):
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
 def db_path(tmp_path) -> str:
     return str(tmp_path / "aggregator.db")
 

@@ -70,3 +70,17 @@ def test_a_folder_as_database_a_bad_port_and_an_unwritable_export(good_db, tmp_p
         _check(run_cli("--db", str(good_db), "export", "--out", str(out), check=False), "Error")
     finally:
         locked.chmod(0o700)
+
+
+def test_a_database_on_a_read_only_mount_is_named(good_db, mounted_tmpfs):
+    import shutil
+    import subprocess
+
+    disk = mounted_tmpfs("20m")
+    db = disk / "aggregator.db"
+    shutil.copy(good_db, db)
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+    crawl = run_cli("--db", str(db), "crawl", "opintopolku_fi", "--replay", "tests/fixtures/opintopolku_fi/four_offerings/responses", check=False)
+    _check(crawl, "Read-only file system")
+    for command in (["coverage"], ["export", "--out", str(good_db.parent / "out")]):
+        _check(run_cli("--db", str(db), *command, check=False), str(db), "read-only mount")

@@ -191,14 +191,8 @@ def test_killing_the_job_stops_its_spider_and_the_next_job_runs_clean(server, go
 
 
 @pytest.fixture
-def small_disk(tmp_path):
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.decode().strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+def small_disk(mounted_tmpfs):
+    return mounted_tmpfs("3m")
 
 
 def test_a_full_disk_stops_the_crawl_at_once_with_the_reason(server, good_db, small_disk):
