@@ -494,3 +494,13 @@ def test_a_visitors_bad_sort_or_post_answers_4xx_not_a_server_error(db_path):
             with pytest.raises(urllib.error.HTTPError) as answer:
                 urllib.request.urlopen(request, timeout=30)
             assert 400 <= answer.value.code < 500, (target, answer.value.code)
+
+
+def test_a_listings_row_page_answers_with_every_column(db_path):
+    faceted_listings(db_path, n=3)
+    every = list(open_db(db_path)["courses"].columns_dict)
+    course = datasette_get(db_path, "/aggregator/courses.json?_shape=objects&_size=1").json()["rows"][0]
+    page = datasette_get(db_path, f"/aggregator/courses/{course['id']}")
+    assert page.status_code == 200, page.text[-500:]
+    assert re.findall(r'<th [^>]*data-column="([^"]+)"', page.text) == every
+    assert course["title"] in page.text
