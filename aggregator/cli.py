@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from aggregator import __version__
-from aggregator.db import SchemaTooNew, open_db, resolve_db_path
+from store.db import SchemaTooNew, open_db, resolve_db_path
 
 
 
@@ -203,7 +203,7 @@ def snapshot(ctx, sub_db, target) -> None:
     """Copy the database to TARGET for publishing with `aggregator serve --immutable`.
 
     The copy replaces TARGET atomically; restart the server to serve it."""
-    from aggregator.db import snapshot as take_snapshot
+    from aggregator.snapshot import snapshot as take_snapshot
 
     db_path = require_db(_db(ctx, sub_db))
     open_db(db_path).close()
@@ -242,7 +242,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
     Exit code 3 when another nightly job holds the database's lock.
     """
     from aggregator.crawl import spider_names, stop_on_termination
-    from aggregator.db import beside_db
+    from store.db import beside_db
     from aggregator.nightly import JobLocked, run_nightly
     from aggregator.replay import ReplayServer
 
@@ -283,7 +283,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
 @click.pass_context
 def export_command(ctx, sub_db, out) -> None:
     """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
-    from aggregator.db import beside_db
+    from store.db import beside_db
     from aggregator.export import export
 
     db_path = require_db(_db(ctx, sub_db))

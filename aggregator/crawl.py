@@ -4,17 +4,22 @@ and a crash in one source must not take the others down)."""
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
+
+from store.db import known_modified, last_successful_crawl
 
 SETTINGS_MODULE = "spiders.settings"
 
@@ -32,6 +37,25 @@ def spider_names() -> list[str]:
 def has_change_feed(spider: str) -> bool:
     """Whether the spider can fetch only what changed since its last clean run (``incremental=1``)."""
     return bool(getattr(_loader().load(spider), "change_feed", False))
+
+
+def incremental_arguments(spider: str, db_path: str, arguments: Iterable[str], folder: str) -> list[str]:
+    """The spider arguments an incremental run needs from the database, which spiders never
+    open themselves: Susa-navet's ``updated_since`` (the day before its last clean crawl) or
+    Opintopolku's ``known_modified`` (a JSON file in ``folder``: oid -> modified time). Nothing
+    when the run is not incremental or the caller already gave the argument."""
+    given = dict(a.split("=", 1) for a in arguments if "=" in a)
+    state = getattr(_loader().load(spider), "incremental_state", "")
+    if given.get("incremental", "").strip().lower() not in {"1", "true", "yes", "on"} or not state or state in given:
+        return []
+    if state == "updated_since":
+        since = last_successful_crawl(db_path, spider)
+        return [f"updated_since={since}"] if since else []
+    if state == "known_modified":
+        path = Path(folder) / f"{spider}-known-modified.json"
+        path.write_text(json.dumps(known_modified(db_path, spider)), "utf-8")
+        return [f"known_modified={path}"]
+    raise ValueError(f"{spider}: unknown incremental_state {state!r}")
 
 
 def replay_base_url(spider: str, server_url: str) -> str:
@@ -116,6 +140,8 @@ def run_spider(
     """
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, "AGGREGATOR_DB": db_path}
     extra = [f"CLOSESPIDER_TIMEOUT={int(timeout)}"] if timeout else []
+    state = tempfile.TemporaryDirectory(prefix="aggregator-incremental-")
+    arguments = [*arguments, *incremental_arguments(spider, db_path, arguments, state.name)]
     command = crawl_command(spider, db_path, base_url, arguments, [*settings, *extra])
     started = time.monotonic()
     log = open(log_file, "ab") if log_file else None
@@ -149,3 +175,4 @@ def run_spider(
                 process.wait()
         if log:
             log.close()
+        state.cleanup()

@@ -9,7 +9,7 @@ indexes of migration 0015): about 50 ms for the same counts. Same results, same 
 facet's suggestions and the ``__arraycontains`` filter stay Datasette's own.
 
 Column facets (``CountedColumnFacet``) are counted together instead of one query each. On a
-published snapshot (aggregator.db.write_facet_counts), a page filtered only by counted columns
+published snapshot (aggregator.snapshot.write_facet_counts), a page filtered only by counted columns
 and at most one topic reads ``facet_counts`` or ``facet_topic_counts`` instead of the matching
 listings, and a search alone is matched once for its count, facets and first rows
 (``PublishedDatabase.search_tally``, with each listing's ``facet_cells`` cell and place in title
@@ -39,7 +39,7 @@ from datasette.plugins import pm
 from datasette.tracer import trace
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
-from aggregator.db import FACET_CELLS_TABLE, FACET_COUNT_COLUMNS, FACET_COUNTS_TABLE, TOPIC_COUNTS_TABLE
+from aggregator.snapshot import FACET_CELLS_TABLE, FACET_COUNT_COLUMNS, FACET_COUNTS_TABLE, TOPIC_COUNTS_TABLE
 
 PLUGIN_NAME = "aggregator.facets"
 FACETED_TABLE = "courses"

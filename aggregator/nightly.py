@@ -16,7 +16,8 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
-from aggregator.db import beside_db, now_iso, open_db, snapshot, write_lock
+from store.db import beside_db, now_iso, open_db, write_lock
+from aggregator.snapshot import snapshot
 from pipelines.store import STORAGE_ERROR_LOG
 
 DEFAULT_TIMEOUT = 4 * 3600

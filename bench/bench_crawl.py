@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlite_utils  # noqa: E402
 
-from aggregator.db import JSON_FIELDS, CourseStore, open_db  # noqa: E402
+from store.db import JSON_FIELDS, CourseStore, open_db  # noqa: E402
 from aggregator.replay import ReplayServer  # noqa: E402
 from spiders.items import COURSE_FIELDS, Course  # noqa: E402
 from spiders.settings import AGGREGATOR_STORE_BATCH as STORE_BATCH  # noqa: E402

@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aggregator.db import open_db, snapshot  # noqa: E402
+from store.db import open_db  # noqa: E402
+from aggregator.snapshot import snapshot  # noqa: E402
 from aggregator.publish import served  # noqa: E402
 
 PAGES = {

@@ -26,7 +26,7 @@ atexit.register(shutil.rmtree, HOME, ignore_errors=True)
 for name, sub in {"ARGOS_PACKAGES_DIR": "packages", "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"}.items():
     os.environ[name] = str(HOME / sub)
 
-from aggregator.db import open_db  # noqa: E402
+from store.db import open_db  # noqa: E402
 from tests.tiny_argos import TEMPLATES, TOPICS, build_package  # noqa: E402
 from translate.argos import ArgosTranslator, install_from_file  # noqa: E402
 from translate.cache import TranslationCache  # noqa: E402

@@ -10,7 +10,7 @@ opinto@ or admissions@ stay).
 
 from __future__ import annotations
 
-from aggregator.text import clean_description, clean_title, mask_personal_data, squash, truncate, with_scheme
+from translate.text import clean_description, clean_title, mask_personal_data, squash, truncate, with_scheme
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from aggregator.db import course_id
+from store.db import course_id
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Kept, Seen
 

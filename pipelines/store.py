@@ -1,7 +1,7 @@
 """Stores items in aggregator.db (sqlite-utils), in batches, one crawl_runs row per run.
 
 The run is closed on Scrapy's ``spider_closed`` signal, which carries the finish reason: only a
-run that finished cleanly may mark listings removed (see aggregator.runs).
+run that finished cleanly may mark listings removed (see store.runs).
 
 A batch that fails is logged, counted (``aggregator/errors/store_batch``) and discarded, so one
 bad batch never blocks the ones after it; the run is then flagged and removes nothing. A storage
@@ -19,8 +19,8 @@ from scrapy.utils.defer import _schedule_coro
 
 from filelock import Timeout
 
-from aggregator.db import CourseStore, open_db, write_lock
-from aggregator.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
+from store.db import CourseStore, open_db, write_lock
+from store.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Kept, Seen
 from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER, AGGREGATOR_STORE_BATCH

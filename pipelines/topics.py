@@ -192,7 +192,9 @@ class TopicsPipeline(CrawlerPipeline):
     def process_item(self, item):
         if not isinstance(item, Course) or item.removed:
             return item
-        item.topics = [{"topic": t.topic, "terms": list(t.terms), "fields": list(t.fields)} for t in tag_texts(course_texts(item))]
+        # the label goes with the tag, so the store writes course_topics without knowing the topics
+        item.topics = [{"topic": t.topic, "label": TOPICS[t.topic]["label"], "terms": list(t.terms), "fields": list(t.fields)}
+                       for t in tag_texts(course_texts(item))]
         for tag in item.topics:
             self.count(f"topics/{tag['topic']}")
         return item

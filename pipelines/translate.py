@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from aggregator.db import open_db
+from store.db import open_db
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
 from translate.base import MACHINE, PENDING

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aggregator.db import content_hash, open_db
+from store.db import content_hash, open_db
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Seen
 

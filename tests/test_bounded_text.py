@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from aggregator.text import clean_description, clean_title, mask_personal_data, strip_cdata, truncate
+from translate.text import clean_description, clean_title, mask_personal_data, strip_cdata, truncate
 from spiders.middlewares import retry_after_seconds
 from translate.language import detector, plain_text
 

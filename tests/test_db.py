@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from aggregator.db import CourseStore, course_id, migrate, open_db
-from aggregator.runs import finish_run, judge, start_run, register_source
+from store.db import CourseStore, course_id, migrate, open_db
+from store.runs import finish_run, judge, start_run, register_source
 from spiders.items import Course, Seen  # noqa: F401
 
 
@@ -36,7 +36,7 @@ def test_ids_are_stable_and_distinct_per_source():
 def test_migrations_are_recorded_and_not_run_twice(db_path):
     db = open_db(db_path)
     names = [r["name"] for r in db["_migrations"].rows]
-    from aggregator.db import MIGRATIONS
+    from store.db import MIGRATIONS
 
     assert names == [name for name, _ in MIGRATIONS]
     assert names[:2] == ["0001_initial", "0002_fulltext_trigram"]

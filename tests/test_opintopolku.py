@@ -158,8 +158,8 @@ def test_short_keywords_are_refused_before_any_request():
         OfflineRun("opintopolku_fi", FOUR, {"keyword": "ab"})
 
 
-def test_incremental_run_skips_documents_whose_modified_time_is_stored(db_path):
-    from aggregator.db import CourseStore, open_db
+def test_incremental_run_skips_documents_whose_modified_time_is_stored(db_path, tmp_path):
+    from store.db import CourseStore, open_db
 
     first = OfflineRun("opintopolku_fi", FOUR).run()
     db = open_db(db_path)
@@ -169,7 +169,13 @@ def test_incremental_run_skips_documents_whose_modified_time_is_stored(db_path):
     db.conn.commit()
     db.close()
 
-    second = OfflineRun("opintopolku_fi", FOUR, {"incremental": "1"}, settings={"AGGREGATOR_DB": db_path}).run()
+    # the spider never opens the database: the runner hands it what it knows
+    from aggregator.crawl import incremental_arguments
+
+    arguments = incremental_arguments("opintopolku_fi", db_path, ["incremental=1"], str(tmp_path))
+    assert arguments == [f"known_modified={tmp_path / 'opintopolku_fi-known-modified.json'}"]
+    given = dict(a.split("=", 1) for a in ["incremental=1", *arguments])
+    second = OfflineRun("opintopolku_fi", FOUR, given).run()
     assert sorted(s.source_id[-4:] for s in second.seen) == ["9101", "9103", "9104"]
     assert [c.source_id[-4:] for c in second.courses] == ["9102"]
     koulutus_requests = [r.url for r in second.requested if "/koulutus/" in r.url]
@@ -193,3 +199,10 @@ def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_kept_as_stor
     kept = ValidatePipeline.from_crawler(run.crawler).process_item(course)
     assert kept == Kept(source_id="1.2.246.562.17.00000000000000009101", reason="no_url", source="opintopolku_fi")
     assert run.stats.get_value("aggregator/dropped/no_url") == 1
+
+
+def test_a_known_modified_file_that_is_not_json_is_refused_with_its_name(tmp_path):
+    broken = tmp_path / "known.json"
+    broken.write_text("{not json")
+    with pytest.raises(ValueError, match="known_modified"):
+        OfflineRun("opintopolku_fi", FOUR, {"incremental": "1", "known_modified": str(broken)})

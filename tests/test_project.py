@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from aggregator.cli import main
-from aggregator.db import defer_course_indexes, open_db, restore_deferred_indexes
+from store.db import defer_course_indexes, open_db, restore_deferred_indexes
 from tests.conftest import REPO
 
 
-@pytest.mark.parametrize("package", ["spiders", "pipelines", "translate", "aggregator"])
+@pytest.mark.parametrize("package", ["store", "spiders", "pipelines", "translate", "aggregator"])
 def test_packages_are_imported_from_this_repository(package):
     # PyPI has unrelated packages named spiders, pipelines and translate.
     module = importlib.import_module(package)
@@ -32,6 +32,35 @@ def test_spider_file_name_equals_spider_name_and_names_the_country():
         assert Path(inspect.getfile(cls)).stem == name
         source, _, country = name.rpartition("_")
         assert source and country in {"se", "fi"} and cls.country == country.upper()
+
+
+# Each layer imports only the ones below it: aggregator (job, CLI, site) on top, then the crawl
+# (spiders, pipelines), then translate, then store at the ground.
+FORBIDDEN_IMPORTS = {
+    "store": {"spiders", "pipelines", "translate", "aggregator", "scrapy"},
+    "translate": {"spiders", "pipelines", "aggregator", "scrapy"},
+    "spiders": {"pipelines", "aggregator"},
+    "pipelines": {"aggregator"},
+}
+
+
+def _imported_packages(file: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(file.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN_IMPORTS))
+def test_layers_import_only_the_layers_below_them(layer):
+    wrong = {str(f.relative_to(REPO)): sorted(_imported_packages(f) & FORBIDDEN_IMPORTS[layer])
+             for f in (REPO / layer).rglob("*.py")}
+    assert not {f: names for f, names in wrong.items() if names}
 
 
 def test_translate_package_has_no_scrapy_imports():

@@ -15,7 +15,8 @@ import pytest
 import sqlite_utils
 import yaml
 
-from aggregator.db import DEFAULT_FACETS, open_db, snapshot
+from store.db import DEFAULT_FACETS, open_db
+from aggregator.snapshot import snapshot
 from aggregator.facets import array_facet_sql
 from aggregator.publish import METADATA, served
 from aggregator.webcache import ResponseCache
@@ -201,9 +202,9 @@ def test_serve_publishes_a_snapshot_with_two_workers(db_path, tmp_path):
 
 
 def test_a_topic_picked_in_the_facet_lists_exactly_its_listings_rare_ones_through_the_topic_table(db_path, tmp_path):
-    from aggregator.db import CourseStore
+    from store.db import CourseStore
     from aggregator.facets import TOPIC_LOOKUP_MAX_SHARE
-    from aggregator.runs import register_source, start_run
+    from store.runs import register_source, start_run
     from tests.test_db import course
 
     # batteries on 1 listing of 40 (rare: looked up in course_topics), hydrogen on half of them
@@ -260,8 +261,8 @@ TYPES = ["higher_vocational", "university_course", "vocational_module"]
 
 
 def faceted_listings(db_path: str, n: int = 60) -> list[dict]:
-    from aggregator.db import CourseStore
-    from aggregator.runs import register_source, start_run
+    from store.db import CourseStore
+    from store.runs import register_source, start_run
     from tests.test_db import course
 
     items = []
@@ -444,8 +445,8 @@ def test_a_search_on_a_snapshot_lists_its_first_rows_in_title_order_then_rowid_a
     from urllib.parse import quote
 
     from aggregator import facets
-    from aggregator.db import CourseStore
-    from aggregator.runs import start_run
+    from store.db import CourseStore
+    from store.runs import start_run
     from tests.test_db import course
 
     faceted_listings(db_path)

@@ -9,7 +9,7 @@ import shutil
 import pytest
 import sqlite_utils
 
-from aggregator.db import open_db
+from store.db import open_db
 from translate import glossary
 from translate.argos import ArgosTranslator, ModelError, install_from_file, installed_models
 from translate.base import MACHINE, OFFICIAL, ORIGINAL, PENDING, PROVIDER

@@ -25,7 +25,7 @@ from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 
-from aggregator.text import html_to_text, looks_like_html
+from translate.text import html_to_text, looks_like_html
 
 EXPECTED = ("sv", "fi", "en")
 # Close relatives of the expected languages: on course texts from Swedish and Finnish registers

@@ -50,6 +50,15 @@ class JsonApiSpider(scrapy.Spider):
     country: str = ""
     default_base_url: str = ""
     api_headers: dict[str, str] = {}
+    # What the rest of the project reads from a spider class: the source's description for the
+    # sources table, and how it takes part in incremental runs.
+    source_title: str = ""
+    source_url: str = ""
+    source_licence: str = ""
+    source_licence_url: str = ""
+    change_feed: bool = False  # takes incremental=1: fetches only what changed since the last clean run
+    incremental_state: str = ""  # the spider argument the runner fills for incremental=1 (store.db has the state)
+    is_partial: bool = False  # this run sees only part of the source (filters): it marks nothing removed
 
     def __init__(self, *args: Any, base_url: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

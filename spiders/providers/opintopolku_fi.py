@@ -11,6 +11,8 @@ fetched once per run however many implementations share it.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Iterator
 
 from scrapy.http import Response
@@ -32,9 +34,22 @@ KOULUTUS = "/konfo-backend/external/koulutus/{oid}"
 PAGE_SIZE = 200  # the API's maximum
 
 
+def read_known_modified(path: str) -> dict[str, str]:
+    """oid -> modified time (ISO) of the listings already stored, from the JSON file the runner
+    writes for ``-a known_modified=PATH``."""
+    try:
+        known = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"opintopolku_fi: known_modified must be a JSON file of oid -> modified time; {path}: {exc}") from None
+    if not isinstance(known, dict):
+        raise ValueError(f"opintopolku_fi: known_modified {path} is not a JSON object")
+    return {str(k): str(v) for k, v in known.items()}
+
+
 class OpintopolkuFiSpider(JsonApiSpider):
     name = "opintopolku_fi"
     change_feed = True  # incremental=1: documents whose modified time is unchanged are not fetched again
+    incremental_state = "known_modified"  # what the runner passes for incremental=1: a JSON file, oid -> modified
     country = "FI"
     default_base_url = "https://opintopolku.fi"
     source_title = "Opintopolku / Studyinfo (Finnish National Agency for Education)"
@@ -49,6 +64,7 @@ class OpintopolkuFiSpider(JsonApiSpider):
         region: str | None = None,
         koulutustyyppi: str | None = None,
         incremental: str | bool = False,
+        known_modified: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -62,7 +78,7 @@ class OpintopolkuFiSpider(JsonApiSpider):
         self.incremental = truthy(incremental)
         # A filtered crawl sees only part of the source: it must not mark the rest removed.
         self.is_partial = bool(self.keyword or self.regions or self.koulutustyypit)
-        self.known_modified: dict[str, str] = {}
+        self.known_modified: dict[str, str] = read_known_modified(known_modified) if known_modified else {}
         self._koulutus_cache: dict[str, dict[str, Any] | None] = {}
         self._waiting: dict[str, list[tuple[dict[str, Any], str]]] = {}
 
@@ -73,9 +89,6 @@ class OpintopolkuFiSpider(JsonApiSpider):
     # --- discovery ---------------------------------------------------------------------------
     def discovery_requests(self) -> Iterator[Any]:
         if self.incremental:
-            from aggregator.db import known_modified
-
-            self.known_modified = known_modified(self.settings.get("AGGREGATOR_DB"), self.name)
             self.logger.info("Incremental run: %d listings known", len(self.known_modified))
         if self.is_partial:
             yield self.search_request(page=1)

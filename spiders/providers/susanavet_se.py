@@ -61,6 +61,7 @@ class InfoStore:
 class SusanavetSeSpider(SkolverketApiSpider):
     name = "susanavet_se"
     change_feed = True  # incremental=1: Susa-navet answers updatedSince with the events edited since, deleted ones included
+    incremental_state = "updated_since"  # what the runner passes for incremental=1: the last clean run's date
     default_base_url = "https://api.skolverket.se/susa-navet/emil3"
     page_size = 2000  # the API's maximum
     source_title = "Skolverket Susa-navet (EMIL 3): Swedish register of education events"
@@ -90,13 +91,9 @@ class SusanavetSeSpider(SkolverketApiSpider):
         self.infos.close()
 
     def discovery_requests(self) -> Iterator[Any]:
-        if self.incremental and not self.updated_since:
-            from aggregator.db import last_successful_crawl
-
-            since = last_successful_crawl(self.settings.get("AGGREGATOR_DB"), self.name)
-            # Swedish local date of the last clean crawl, a day early to be safe across zones.
-            self.updated_since = since
-            self.logger.info("Incremental run: events updated since %s", since or "ever (no earlier run)")
+        if self.incremental:
+            # the runner (aggregator crawl / nightly) passes the date of the last clean run
+            self.logger.info("Incremental run: events updated since %s", self.updated_since or "ever (no updated_since given)")
         self._pending[PROVIDERS] = 1
         yield self.page_request(PROVIDERS, self.parse_providers, 0, errback=self.phase_page_failed, cb_kwargs={"phase": PROVIDERS})
 

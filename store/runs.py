@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import sqlite_utils
 
-from aggregator.db import now_iso, update_current
+from store.db import now_iso, update_current
 
 DEFAULT_MIN_SHARE = 0.5
 # Failures of the transport, counted with the HTTP error statuses in crawl_runs.http_errors.
