@@ -139,7 +139,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     if unknown:
         raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(available)}")
     from aggregator.crawl import stop_on_termination
-    from aggregator.nightly import JobLocked, acquire_job_lock, close_stale_runs, run_result
+    from aggregator.nightly import JobLocked, acquire_job_lock, open_job_db, run_result
 
     try:
         lock = acquire_job_lock(db_path)
@@ -149,8 +149,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     stop_on_termination()
     server = None
     try:
-        db = open_db(db_path)  # create and migrate once, before the spiders' processes write
-        close_stale_runs(db)
+        db = open_job_db(db_path, click.echo)  # create and migrate once, before the spiders' processes write
         server = ReplayServer(replay).start() if replay else None
         if server:
             click.echo(f"Replaying {replay} on {server.base_url}")

@@ -16,7 +16,7 @@ from typing import Callable
 from filelock import FileLock, Timeout
 
 from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
-from store.db import beside_db, now_iso, open_db, write_lock
+from store.db import beside_db, now_iso, open_db, restore_deferred_indexes, write_lock
 from aggregator.snapshot import snapshot
 from pipelines.store import STORAGE_ERROR_LOG
 
@@ -114,6 +114,20 @@ def _storage_error_in(log_file: str | None) -> str | None:
     return found[-1] if found else None
 
 
+def open_job_db(db_path: str, echo: Callable[[str], None]):
+    """The database at a job's start, under the job's lock: migrated, the runs an interrupted job
+    left open closed as failed, and the indexes a bulk load that did not finish left dropped made
+    again (once here, not in every opener)."""
+    db = open_db(db_path)
+    stale = close_stale_runs(db)
+    if stale:
+        echo(f"Closed {stale} crawl run(s) left open by an interrupted job.")
+    rebuilt = restore_deferred_indexes(db)
+    if rebuilt:
+        echo(f"Made {len(rebuilt)} index(es) of courses again that an interrupted bulk load had dropped.")
+    return db
+
+
 def run_result(db, spider: str, first_run_id: int, seconds: float, returncode: int, timed_out: bool,
                log_file: str | None = None) -> SourceResult:
     """What one spider's run came to, from its crawl_runs row (closing it as failed when its
@@ -164,10 +178,7 @@ def run_nightly(
     started = time.monotonic()
     report = NightlyReport()
     try:
-        db = open_db(db_path)
-        stale = close_stale_runs(db)
-        if stale:
-            echo(f"Closed {stale} crawl run(s) left open by an interrupted job.")
+        db = open_job_db(db_path, echo)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         logs = Path(log_dir or beside_db(db_path, "logs")) / f"nightly-{stamp}"
         logs.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from store.listing import COURSE_FIELDS, Course
 
@@ -404,40 +405,57 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0014_drop_unused_indexes", _m0014_drop_unused_indexes),
     ("0015_facet_indexes_in_title_order", _m0015_facet_indexes_in_title_order),
 ]
+# sqlite-utils' own migration runner: each step and its record in one transaction, recorded in
+# the _sqlite_migrations table under this set's name.
+MIGRATION_SET = Migrations("nordic-course-aggregator")
+for _name, _step in MIGRATIONS:
+    MIGRATION_SET(name=_name)(_step)
+# Where the project recorded its migrations before it used sqlite-utils' runner.
+LEGACY_MIGRATIONS_TABLE = "_migrations"
 
 
 class SchemaTooNew(RuntimeError):
     """The database has migrations this version does not know: refuse rather than guess."""
 
 
+def _carry_over_legacy_record(db: sqlite_utils.Database) -> None:
+    """Once, for a database made before sqlite-utils' runner: its ``_migrations`` rows become
+    this set's rows in ``_sqlite_migrations`` (same names, same times), so no step runs again."""
+    if LEGACY_MIGRATIONS_TABLE not in db.table_names():
+        return
+    with db.atomic():
+        MIGRATION_SET.ensure_migrations_table(db)
+        recorded = {m.name for m in MIGRATION_SET.applied(db)}
+        legacy = db.execute(f"select name, applied_at from [{LEGACY_MIGRATIONS_TABLE}] order by applied_at, rowid").fetchall()
+        db[Migrations.migrations_table].insert_all(
+            {"migration_set": MIGRATION_SET.name, "name": name, "applied_at": applied_at}
+            for name, applied_at in legacy if name not in recorded
+        )
+        db[LEGACY_MIGRATIONS_TABLE].drop()
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded in ``_migrations``; returns their names."""
-    if "_migrations" not in db.table_names():
-        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
-    done = {row["name"] for row in db["_migrations"].rows}
-    unknown = sorted(done - {name for name, _ in MIGRATIONS})
+    """Apply the migrations not yet recorded; returns their names. A database that records
+    migrations this version does not know is refused (SchemaTooNew)."""
+    _carry_over_legacy_record(db)
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [m.name for m in MIGRATION_SET.applied(db) if m.name not in known]
     if unknown:
         raise SchemaTooNew(f"the database was written by a newer version of this project (migration {unknown[-1]}, "
                            f"this version knows up to {MIGRATIONS[-1][0]}); upgrade the installation before using it")
-    applied = []
-    for name, step in MIGRATIONS:
-        if name in done:
-            continue
-        with db.atomic():
-            step(db)
-            db["_migrations"].insert({"name": name, "applied_at": now_iso()})
-        applied.append(name)
-    return applied
+    pending = [m.name for m in MIGRATION_SET.pending(db)]
+    MIGRATION_SET.apply(db)
+    return pending
 
 
 def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the database at ``path``."""
+    """Open (creating if needed) and migrate the database at ``path``. Indexes a bulk load left
+    dropped are made again at a job's start (aggregator.nightly.open_job_db), not here."""
     path = resolve_db_path(path)
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA busy_timeout = 60000")
     db.enable_wal()
     migrate(db)
-    restore_deferred_indexes(db)  # left dropped by a bulk load that did not finish
     return db
 
 

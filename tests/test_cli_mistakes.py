@@ -36,7 +36,8 @@ def test_a_damaged_database_is_named_not_a_traceback(good_db, damage):
 
 def test_a_database_from_a_newer_version_is_refused_with_the_version(good_db):
     with sqlite3.connect(good_db) as conn:
-        conn.execute("insert into _migrations values ('9999_from_the_future', '2030-01-01')")
+        conn.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                     "values ('nordic-course-aggregator', '9999_from_the_future', '2030-01-01')")
     _check(run_cli("--db", str(good_db), "coverage", check=False), "newer version", "9999_from_the_future")
 
 

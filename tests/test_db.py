@@ -35,14 +35,34 @@ def test_ids_are_stable_and_distinct_per_source():
 
 def test_migrations_are_recorded_and_not_run_twice(db_path):
     db = open_db(db_path)
-    names = [r["name"] for r in db["_migrations"].rows]
-    from store.db import MIGRATIONS
+    from store.db import MIGRATION_SET, MIGRATIONS
 
+    names = [m.name for m in MIGRATION_SET.applied(db)]
     assert names == [name for name, _ in MIGRATIONS]
     assert names[:2] == ["0001_initial", "0002_fulltext_trigram"]
     assert migrate(db) == []
     assert db["courses"].detect_fts() == "courses_fts"
     assert db.journal_mode == "wal"
+
+
+def test_a_database_that_recorded_its_migrations_the_old_way_upgrades_once_with_no_data_lost(db_path):
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course("1", credits=7.5, credit_unit="hp"), course("2")])
+    _finish(db, run_id, store)
+    # the layout before sqlite-utils' runner: a _migrations table of (name, applied_at)
+    applied = [(r["name"], r["applied_at"]) for r in db["_sqlite_migrations"].rows_where(order_by="id")]
+    db["_sqlite_migrations"].drop()
+    db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    db["_migrations"].insert_all({"name": n, "applied_at": a} for n, a in applied)
+    before = {t: list(db[t].rows) for t in ("courses", "crawl_runs", "sources", "providers", "course_topics")}
+    db.close()
+
+    db = open_db(db_path)  # would fail if 0001_initial ran again: its tables exist
+    assert "_migrations" not in db.table_names()
+    assert [(r["name"], r["applied_at"]) for r in db["_sqlite_migrations"].rows_where(order_by="id")] == applied
+    assert {t: list(db[t].rows) for t in before} == before
+    assert migrate(db) == []
 
 
 def test_changes_are_recorded_field_by_field_and_unchanged_rows_only_move_last_seen(db_path):
@@ -275,13 +295,18 @@ def test_a_bulk_load_drops_the_secondary_indexes_and_makes_them_again_when_it_fi
     assert [r["title"] for r in db["courses"].search("vätgas")] == [f"Vätgasteknik {n}" for n in range(3, 8)]
 
 
-def test_indexes_a_bulk_load_left_dropped_are_made_again_by_the_next_open(db_path):
+def test_indexes_a_bulk_load_left_dropped_are_made_again_by_the_next_job(db_path):
+    from aggregator.nightly import open_job_db
+
     db = open_db(db_path)
     before = _indexes(db)
     store, _ = _bulk_load(db, defer_indexes_after=6)
     assert store.deferred_indexes and _indexes(db) != before
     db.close()  # the run died before finish()
-    assert _indexes(open_db(db_path)) == before
+    assert _indexes(open_db(db_path)) != before  # opening alone does not rebuild them
+    said = []
+    assert _indexes(open_job_db(db_path, said.append)) == before
+    assert any("index(es) of courses again" in line for line in said)
 
 
 def test_a_run_adding_fewer_listings_than_the_table_holds_keeps_its_indexes(db_path):
