@@ -64,6 +64,22 @@ def _read_only_mount(path: str) -> bool:
         return False
 
 
+def download_progress(label: str):
+    """A progress bar on standard error for one model download: call it with (bytes, total)."""
+    bar = None
+
+    def update(received: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total or None, label=f"Downloading the {label}->en model", file=sys.stderr)
+            bar.__enter__()
+        bar.update(received - bar.pos)
+        if total and received >= total:
+            bar.__exit__(None, None, None)
+
+    return update
+
+
 def require_db(path: str) -> str:
     """A database that must already exist (commands that only read or publish never create one)."""
     _not_a_folder(path)
@@ -233,8 +249,11 @@ def coverage(ctx, sub_db) -> None:
                    "last clean run; removals then come only from the sources' deletion records. Run a full job now and then (e.g. weekly).")
 @click.option("--snapshot", "snapshot_to", default=None, metavar="PATH",
               help="At the end, publish a copy of the database here for `aggregator serve --immutable` (replaced atomically).")
+@click.option("--no-models", is_flag=True, envvar="AGGREGATOR_NO_MODELS",
+              help="Do not install missing translation models from the Argos package index before crawling "
+                   "(also $AGGREGATOR_NO_MODELS=1); English stays pending where no model is installed.")
 @click.pass_context
-def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental, snapshot_to) -> None:
+def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental, snapshot_to, no_models) -> None:
     """The nightly job: crawl every source, fill in English, export, report per source.
 
     Exit code 0 only when every source finished cleanly; otherwise 1, naming each source and why.
@@ -258,6 +277,7 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
             db_path, list(only) or None, server.base_url if server else None, timeout,
             None if no_export else (export_dir or str(beside_db(db_path, "exports"))), log_dir,
             echo=lambda m: click.echo(m, err=True), incremental=incremental, snapshot_to=snapshot_to,
+            models=not no_models, model_progress=download_progress,
         )
     except JobLocked as exc:
         click.echo(f"Error: {exc}", err=True)
@@ -351,7 +371,7 @@ def models_install(languages, from_file) -> None:
             click.echo(f"Installed {model.model_id} ({model.source}->{model.target})")
             return
         for lang in languages or ("sv", "fi"):
-            model = install_from_index(lang)
+            model = install_from_index(lang, progress=download_progress(lang))
             click.echo(f"Installed {model.model_id} ({model.source}->{model.target})")
     except ModelError as exc:
         raise click.ClickException(str(exc)) from exc

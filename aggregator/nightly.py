@@ -53,6 +53,8 @@ class NightlyReport:
     exported: dict[str, int] | None = None
     export_dir: str | None = None
     seconds: float = 0.0
+    models_installed: list = field(default_factory=list)
+    model_advice: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,12 +175,21 @@ def run_nightly(
     translate: bool = True,
     incremental: bool = False,
     snapshot_to: str | None = None,
+    models: bool = True,
+    model_progress: Callable[[str], Callable[[int, int], None]] | None = None,
 ) -> NightlyReport:
     lock = acquire_job_lock(db_path)
     started = time.monotonic()
     report = NightlyReport()
     try:
         db = open_job_db(db_path, echo)
+        if models and translate:
+            # before the crawl, so that the spiders translate as they go
+            from translate.argos import ensure_models
+
+            report.models_installed, report.model_advice = ensure_models(echo=echo, progress_for=model_progress)
+            if report.model_advice:
+                echo(report.model_advice)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         logs = Path(log_dir or beside_db(db_path, "logs")) / f"nightly-{stamp}"
         logs.mkdir(parents=True, exist_ok=True)

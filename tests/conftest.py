@@ -22,6 +22,9 @@ import pytest
 # download anything (MiniSBD's cache is there too).
 _ARGOS_HOME = Path(tempfile.mkdtemp(prefix="aggregator-tests-argos-"))
 atexit.register(shutil.rmtree, _ARGOS_HOME, ignore_errors=True)
+# The nightly job installs missing models from the Argos package index: in tests that index is
+# never the public one. A closed local port (the offline case) unless a test serves its own.
+os.environ["ARGOS_PACKAGE_INDEX"] = "http://127.0.0.1:9/"
 for _name, _sub in {"ARGOS_PACKAGES_DIR": "packages", "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"}.items():
     os.environ[_name] = str(_ARGOS_HOME / _sub)
     (_ARGOS_HOME / _sub).mkdir(parents=True, exist_ok=True)

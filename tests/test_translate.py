@@ -146,21 +146,68 @@ def test_pending_rows_are_filled_by_translate_after_installing_a_model(db_path, 
     assert "Nothing to translate" in run_cli("--db", db_path, "translate", env=argos_env).stdout
 
 
-def test_model_install_errors_say_what_to_do(tmp_path, monkeypatch):
+def test_model_install_errors_say_what_to_do(tmp_path):
     bogus = tmp_path / "not-a-model.argosmodel"
     bogus.write_text("plain text", "utf-8")
     with pytest.raises(ModelError, match="not an Argos model"):
         install_from_file(bogus)
     with pytest.raises(ModelError, match="does not exist"):
         install_from_file(tmp_path / "missing.argosmodel")
-    import argostranslate.package as package
-
-    def offline():
-        raise OSError("Temporary failure in name resolution")
-
-    monkeypatch.setattr(package, "update_package_index", offline)
-    from translate.argos import install_from_index
+    from translate.argos import install_from_index  # the tests' index is a closed local port: offline
 
     with pytest.raises(ModelError, match="--from-file"):
         install_from_index("sv")
     assert installed_models() == []
+
+
+def _package_index(folder, tiny_packages, server_url):
+    """An Argos package index like the public one (index.json with each package's metadata and
+    download links), listing the tiny sv->en and fi->en packages, served from ``folder``."""
+    import zipfile
+
+    entries = []
+    for lang in ("sv", "fi"):
+        package = tiny_packages[lang]
+        shutil.copy(package, folder / package.name)
+        with zipfile.ZipFile(package) as archive:
+            metadata_name = next(n for n in archive.namelist() if n.endswith("/metadata.json") and n.count("/") == 1)
+            metadata = json.loads(archive.read(metadata_name))
+        entries.append({**metadata, "links": [f"{server_url}/{package.name}"]})
+    (folder / "index.json").write_text(json.dumps(entries), "utf-8")
+
+
+def test_the_nightly_job_installs_its_models_from_the_package_index_once_then_translates(db_path, tmp_path, argos_env, tiny_packages):
+    from aggregator.replay import ReplayServer
+
+    folder = tmp_path / "index"
+    folder.mkdir()
+    with ReplayServer(folder) as server:
+        _package_index(folder, tiny_packages, server.base_url)
+        env = {**argos_env, "ARGOS_PACKAGE_INDEX": server.base_url + "/"}
+        first = run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export", env=env)
+        downloads = [r["path"] for r in server.requests if r["path"].endswith(".argosmodel")]
+        assert sorted(downloads) == sorted(f"/{tiny_packages[lang].name}" for lang in ("sv", "fi"))
+        assert "installing the sv->en model" in first.stderr
+        listed = run_cli("models", "list", env=env).stdout
+        assert "translate-sv_en-tiny-1.0@1.0" in listed and "translate-fi_en-tiny-1.0@1.0" in listed
+        server.requests.clear()
+        run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export", env=env)
+        assert server.requests == []  # both models there: nothing fetched, not even the index
+    rows = [r for r in _rows(db_path).values() if r["removed_at"] is None and r["title_effective_lang"] == "sv"]
+    machine = [r for r in rows if r["title_en_method"] == MACHINE]
+    assert machine and all(r["title_en_model"] == "argos:translate-sv_en-tiny-1.0@1.0" for r in machine)
+    assert any(r["description_en_method"] == MACHINE and r["description_en"] for r in rows)
+    assert not any(r["title_en_method"] == PENDING for r in rows)
+
+
+def test_offline_the_nightly_job_finishes_with_pending_english_and_one_line_of_advice(db_path, argos_env):
+    result = run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export",
+                     env={**argos_env, "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/"}, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    advice = [line for line in result.stderr.splitlines() if line.startswith("Translation models not installed")]
+    assert len(advice) == 1 and "aggregator models install" in advice[0] and "--from-file" in advice[0]
+    assert "Traceback" not in result.stderr
+    assert any(r["title_en_method"] == PENDING for r in _rows(db_path).values())
+    skipped = run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export", "--no-models",
+                      env={**argos_env, "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/"})
+    assert "Translation models not installed" not in skipped.stderr

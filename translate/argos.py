@@ -8,10 +8,14 @@ installed models reads only the package folders.
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 import threading
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from translate.base import TARGET, Translator
 
@@ -73,28 +77,86 @@ def install_from_file(path: str | Path) -> InstalledModel:
     raise ModelError(f"{path} was unpacked but Argos does not list it as installed")
 
 
-def install_from_index(source: str, target: str = TARGET) -> InstalledModel:
-    """Download and install the pair's package from the Argos package index (needs internet)."""
+# The language pairs the crawl translates, and how long one index or package request may take.
+SOURCE_LANGUAGES = ("sv", "fi")
+INDEX_TIMEOUT = 30
+
+
+def _fetch(url: str, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """GET ``url`` (an index or a package): the body, reporting (bytes so far, total) as it goes."""
+    with urllib.request.urlopen(url, timeout=INDEX_TIMEOUT) as answer:
+        total = int(answer.headers.get("Content-Length") or 0)
+        chunks, received = [], 0
+        while chunk := answer.read(1 << 16):
+            chunks.append(chunk)
+            received += len(chunk)
+            if progress:
+                progress(received, total)
+    return b"".join(chunks)
+
+
+def install_from_index(source: str, target: str = TARGET,
+                       progress: Callable[[int, int], None] | None = None) -> InstalledModel:
+    """Download and install the pair's package from the Argos package index named by Argos' own
+    settings (``ARGOS_PACKAGE_INDEX``; the public index by default) into its package folder
+    (``ARGOS_PACKAGES_DIR``). ``progress`` is called with (bytes so far, total) while the package
+    downloads."""
     configure()
     import argostranslate.package as package
+    import argostranslate.settings as settings
 
     try:
-        package.update_package_index()
+        index = json.loads(_fetch(settings.remote_package_index))
+        Path(settings.local_package_index).write_bytes(json.dumps(index).encode("utf-8"))
         available = package.get_available_packages()
-    except Exception as exc:
+    except (OSError, ValueError) as exc:
         raise ModelError(
-            f"cannot reach the Argos package index ({exc.__class__.__name__}: {exc}). Offline? Download "
-            f"translate-{source}_{target}-*.argosmodel on a machine with internet and run "
+            f"cannot reach the Argos package index at {settings.remote_package_index} ({exc.__class__.__name__}: {exc}). "
+            f"Offline? Download translate-{source}_{target}-*.argosmodel on a machine with internet and run "
             f"`aggregator models install --from-file PATH`."
         ) from exc
-    matches = [p for p in available if p.from_code == source and p.to_code == target]
+    matches = [p for p in available if p.from_code == source and p.to_code == target and getattr(p, "type", "translate") == "translate"]
     if not matches:
         raise ModelError(f"the Argos package index has no {source}->{target} model")
-    try:
-        matches[0].install()
-    except Exception as exc:
-        raise ModelError(f"downloading the {source}->{target} model failed: {exc}") from exc
-    return next(m for m in installed_models() if m.source == source and m.target == target)
+    chosen = max(matches, key=lambda p: _version_key(str(p.package_version)))
+    errors = []
+    for link in chosen.links:
+        try:
+            data = _fetch(link, progress)
+        except OSError as exc:
+            errors.append(f"{link}: {exc}")
+            continue
+        with tempfile.TemporaryDirectory(prefix="aggregator-model-") as folder:
+            path = Path(folder) / f"translate-{source}_{target}.argosmodel"
+            path.write_bytes(data)
+            return install_from_file(path)
+    raise ModelError(f"downloading the {source}->{target} model failed: {'; '.join(errors) or 'the index lists no link'}")
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+def ensure_models(languages: tuple[str, ...] = SOURCE_LANGUAGES, echo: Callable[[str], None] = print,
+                  progress_for: Callable[[str], Callable[[int, int], None]] | None = None) -> tuple[list[InstalledModel], str | None]:
+    """Install every missing language->English model from the package index. Returns the models
+    installed now (none when all were there: nothing is downloaded) and, when some could not be
+    installed, one line of advice; never raises for a network or index failure."""
+    have = {(m.source, m.target) for m in installed_models()}
+    missing = [lang for lang in languages if (lang, TARGET) not in have]
+    installed, problems = [], []
+    for lang in missing:
+        echo(f"Translation: installing the {lang}->{TARGET} model from the Argos package index")
+        try:
+            installed.append(install_from_index(lang, progress=progress_for(lang) if progress_for else None))
+        except ModelError as exc:
+            problems.append(str(exc))
+            break  # the same index is unreachable for the next pair too
+    advice = None
+    if problems:
+        advice = (f"Translation models not installed ({problems[0]}); English stays pending. Install them later with "
+                  f"`aggregator models install` (or `--from-file PATH`), then `aggregator translate`.")
+    return installed, advice
 
 
 class ArgosTranslator(Translator):
