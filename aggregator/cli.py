@@ -70,11 +70,13 @@ def download_progress(label: str):
 
     def update(received: int, total: int) -> None:
         nonlocal bar
+        if not total:
+            return  # no Content-Length: nothing to measure the download against
         if bar is None:
-            bar = click.progressbar(length=total or None, label=f"Downloading the {label}->en model", file=sys.stderr)
+            bar = click.progressbar(length=total, label=f"Downloading the {label}->en model", file=sys.stderr)
             bar.__enter__()
         bar.update(received - bar.pos)
-        if total and received >= total:
+        if received >= total:
             bar.__exit__(None, None, None)
 
     return update
