@@ -199,9 +199,8 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", type=int, default=min(os.cpu_count() or 1, 4), show_default="one per core, at most 4", help="Worker processes (each renders pages on its own core).")
 @click.option("--immutable", is_flag=True, help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy nobody writes while it is served, see `aggregator snapshot`.")
-@click.option("--cache-mb", type=int, default=256, show_default=True, help="With --immutable: keep up to this many MB of pages per worker (the snapshot cannot change, so a page is computed once); 0 turns it off.")
 @click.pass_context
-def serve(ctx, sub_db, host, port, workers, immutable, cache_mb) -> None:
+def serve(ctx, sub_db, host, port, workers, immutable) -> None:
     """Publish the database with Datasette (browse, facets, search, CSV/JSON)."""
     db_path = require_db(_db(ctx, sub_db))
     if not immutable:
@@ -209,7 +208,7 @@ def serve(ctx, sub_db, host, port, workers, immutable, cache_mb) -> None:
     from aggregator.publish import serve as serve_datasette
 
     click.echo(f"Datasette on http://{host}:{port}/ with {workers} worker process(es) (Ctrl+C to stop)")
-    serve_datasette(db_path, host, port, workers=max(1, workers), immutable=immutable, cache_mb=cache_mb)
+    serve_datasette(db_path, host, port, workers=max(1, workers), immutable=immutable)
 
 
 @main.command()

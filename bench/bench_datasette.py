@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from store.db import open_db  # noqa: E402
 from aggregator.snapshot import snapshot  # noqa: E402
-from aggregator.publish import served  # noqa: E402
+from aggregator.publish import METADATA, served  # noqa: E402
 
 PAGES = {
     "table page": "/{db}/courses",
-    "facet page": "/{db}/courses?_facet=education_type&_facet=region&_facet=eqf_level&_facet_array=topics",
+    "facet page": "/{db}/courses?_facet=education_type&_facet=region&_facet=eqf_level&_facet_topic=topics",
     "search": "/{db}/courses?_search=batteri",
     "canned query": "/{db}/supply_by_topic_region_level",
 }
@@ -138,16 +138,17 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/aggregator-bench"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Datasette worker processes (default: one per core, as `aggregator serve`)")
     parser.add_argument("--mutable", action="store_true", help="serve the file as a live database instead of an immutable published snapshot")
-    parser.add_argument("--cache-mb", type=int, default=256, help="response cache per worker for the immutable snapshot, as `aggregator serve` (0: off)")
+    parser.add_argument("--stock", action="store_true", help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of `aggregator serve`")
     parser.add_argument("--keep", action="store_true", help="reuse a grown database from an earlier run")
     args = parser.parse_args()
-    db_path = args.work / "datasette.db"
+    # named as the metadata's database: stock `datasette serve` applies the metadata by name
+    db_path = args.work / "aggregator.db"
     started = time.perf_counter()
     if args.keep and db_path.exists():
         rows = open_db(db_path)["courses"].count
     else:
         grown = args.work / "grown.db"
-        for stale in [*args.work.glob("datasette.db*"), *args.work.glob("grown.db*")]:
+        for stale in [*args.work.glob("aggregator.db*"), *args.work.glob("grown.db*")]:
             stale.unlink()
         rows = grow(args.from_db, grown, args.rows)
         snapshot(grown, db_path)  # what the nightly job publishes for `aggregator serve --immutable`
@@ -155,14 +156,15 @@ def main() -> None:
             done.unlink()
     print(f"database: {rows} courses (ready in {time.perf_counter() - started:.0f}s); "
           f"{args.workers} worker process(es), "
-          + ("mutable, no cache" if args.mutable else f"immutable snapshot, response cache {args.cache_mb} MB per worker"))
+          + ("mutable" if args.mutable else "immutable snapshot") + (", stock `datasette serve`" if args.stock else ""))
     plan = args.work / "datasette-pages.json"
     pages = distinct_pages(db_path)
     plan.write_text(json.dumps(pages))
     shares = search_shares(db_path, pages["search, distinct words"])
     print("listings matched by each distinct-words search: p10 {:.2%}, p50 {:.2%}, p90 {:.2%}".format(
         *(shares[int(q * (len(shares) - 1))] for q in (0.1, 0.5, 0.9))))
-    with served(str(db_path), workers=args.workers, immutable=not args.mutable, cache_mb=args.cache_mb) as base:
+    stock = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path), "-m", str(METADATA), "--host", "127.0.0.1", "--port", "{port}"]
+    with served(str(db_path), workers=args.workers, immutable=not args.mutable, command=stock if args.stock else None) as base:
         out = subprocess.run([sys.executable, __file__, "--load", base, db_path.stem, str(plan)], capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"the load process failed:\n{out.stderr[-3000:]}")

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from store.listing import COURSE_FIELDS, Course
+from store.listing import COURSE_COLUMN_TYPES, COURSE_FIELDS, Course
 
 DEFAULT_DB = "aggregator.db"
 # A run that has added this many new listings, and more than the table held when it started, is
@@ -387,6 +387,15 @@ def _m0015_facet_indexes_in_title_order(db: sqlite_utils.Database) -> None:
         db["courses"].create_index([column, "title", *others, "topics"], index_name=f"idx_courses_facets_{column}")
 
 
+def _m0016_rehash(db: sqlite_utils.Database) -> None:
+    """The content hash leaves empty facts out (_hash_content): recompute the stored hashes from
+    the stored facts once, so that the change of rule is not taken for a change of every listing."""
+    columns = [name for name in CONTENT_FIELDS if name in db["courses"].columns_dict]
+    rows = db.execute(f"select rowid, {', '.join(f'[{c}]' for c in columns)} from courses").fetchall()
+    db.conn.executemany("update courses set content_hash = ? where rowid = ?",
+                        [(_hash_content(dict(zip(columns, row[1:])), columns), row[0]) for row in rows])
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -404,6 +413,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0013_covering_facet_indexes", _m0013_covering_facet_indexes),
     ("0014_drop_unused_indexes", _m0014_drop_unused_indexes),
     ("0015_facet_indexes_in_title_order", _m0015_facet_indexes_in_title_order),
+    ("0016_content_hash_without_empty_facts", lambda db: _m0016_rehash(db)),
 ]
 # sqlite-utils' own migration runner: each step and its record in one transaction, recorded in
 # the _sqlite_migrations table under this set's name.
@@ -445,7 +455,21 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
                            f"this version knows up to {MIGRATIONS[-1][0]}); upgrade the installation before using it")
     pending = [m.name for m in MIGRATION_SET.pending(db)]
     MIGRATION_SET.apply(db)
+    add_course_columns(db)
     return pending
+
+
+def add_course_columns(db: sqlite_utils.Database) -> list[str]:
+    """Columns for the Course fields the courses table lacks (COURSE_COLUMN_TYPES): a new field
+    needs no migration of its own, only its description in datasette_metadata.yml (a test
+    checks). Returns the columns added."""
+    if not db["courses"].exists():
+        return []
+    have = db["courses"].columns_dict
+    missing = [name for name in COURSE_COLUMN_TYPES if name not in have]
+    for name in missing:
+        db["courses"].add_column(name, COURSE_COLUMN_TYPES[name])
+    return missing
 
 
 def open_db(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
@@ -525,8 +549,10 @@ def _encode(name: str, value: Any) -> Any:
     return value
 
 
-def _hash_content(encoded: dict[str, Any]) -> str:
-    content = {name: encoded[name] for name in CONTENT_FIELDS}
+def _hash_content(encoded: dict[str, Any], names: Iterable[str] = CONTENT_FIELDS) -> str:
+    # empty facts are left out, so that a field added to Course (empty on every listing until a
+    # source fills it) changes no listing's hash: only listings that gain a value are "changed"
+    content = {name: encoded[name] for name in names if encoded.get(name) is not None}
     return hashlib.sha1(_to_hashed_json(content).encode("utf-8")).hexdigest()
 
 

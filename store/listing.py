@@ -126,3 +126,21 @@ class Kept:
 
 
 COURSE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Course))
+
+
+def _column_type(annotation: str) -> type:
+    """The SQLite column type (as sqlite-utils names it) of a Course field's annotation: lists
+    and dicts are stored as JSON text, booleans as 0/1."""
+    kinds = {part.strip() for part in annotation.split("|")} - {"None"}
+    if any(kind.startswith(("list", "dict", "tuple")) for kind in kinds):
+        return str
+    if kinds <= {"bool", "int"}:
+        return int
+    if kinds == {"float"}:
+        return float
+    return str
+
+
+# The courses table's column of each stored field, following the one definition above (the
+# annotations are strings: ``from __future__ import annotations``).
+COURSE_COLUMN_TYPES: dict[str, type] = {f.name: _column_type(str(f.type)) for f in fields(Course) if f.name != "removed"}

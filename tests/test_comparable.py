@@ -155,5 +155,5 @@ def test_topics_are_stored_with_evidence_and_the_planner_queries_run(db_path):
     # Luleå's course (EQF 6, English) and Skellefteå's YH programme (EQF 5, Swedish); Centria's UAS
     # conversion programme has no level in the fixture, so it is not claimed to be EQF 6
     assert {r["title"] for r in eqf} == {"Batterikemi", "Produktionstekniker batteritillverkning – distans"}
-    facets = datasette_get(db_path, "/aggregator/courses.json?_facet=education_type&_facet=eqf_level&_facet_array=topics&_size=0").json()
+    facets = datasette_get(db_path, "/aggregator/courses.json?_facet=education_type&_facet=eqf_level&_facet_topic=topics&_size=0").json()
     assert {"education_type", "eqf_level", "topics"} <= set(facets["facet_results"])

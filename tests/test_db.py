@@ -320,3 +320,60 @@ def test_a_run_adding_fewer_listings_than_the_table_holds_keeps_its_indexes(db_p
     assert not store.deferred_indexes and _indexes(db) == before
     store.write([course("10")])  # 11 new: more than the table held when the run started
     assert store.deferred_indexes and store.finish() and _indexes(db) == before
+
+
+def test_the_courses_columns_follow_the_course_definition_and_a_missing_one_is_added(db_path):
+    from store.listing import COURSE_COLUMN_TYPES
+
+    db = open_db(db_path)
+    columns = db["courses"].columns_dict
+    assert {name: columns[name] for name in COURSE_COLUMN_TYPES} == COURSE_COLUMN_TYPES
+    # a database written before a field existed: the column comes with the next open, data kept
+    run_id, store = open_run(db)
+    store.write([course("1", credits=7.5, credit_unit="hp", pace_percent=50.0)])
+    db["courses"].transform(drop={"pace_percent", "teaching_times"})
+    db.close()
+    db = open_db(db_path)
+    assert {"pace_percent", "teaching_times"} <= set(db["courses"].columns_dict)
+    assert db.execute("select credits, pace_percent from courses").fetchall() == [(7.5, None)]
+
+
+def test_a_field_new_to_every_listing_changes_no_listings_hash_and_a_stored_hash_is_kept(db_path):
+    from store.db import CONTENT_FIELDS, _hash_content, course_row
+
+    row = course_row(course("1", credits=7.5, credit_unit="hp"))
+    # a field added later, empty on this listing: the same hash
+    assert _hash_content(dict(row, battery_chemistry=None), (*CONTENT_FIELDS, "battery_chemistry")) == row["content_hash"]
+    # filled in, it is a change
+    assert _hash_content(dict(row, battery_chemistry="LFP"), (*CONTENT_FIELDS, "battery_chemistry")) != row["content_hash"]
+    # the hash the store wrote is the one recomputed from the stored facts (migration 0016's rule),
+    # so the next crawl of the same facts finds the listing unchanged
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course("1", credits=7.5, credit_unit="hp", instruction_languages=["sv"])])
+    stored = next(db.query("select * from courses"))
+    columns = [c for c in CONTENT_FIELDS if c in stored]
+    assert _hash_content({c: stored[c] for c in columns}, columns) == stored["content_hash"]
+    run_id, store = open_run(db)
+    store.write([course("1", credits=7.5, credit_unit="hp", instruction_languages=["sv"])])
+    assert store.counts["unchanged"] == 1 and store.counts["changed"] == 0
+
+
+def test_an_upgrade_recomputes_stored_hashes_without_recording_changes(db_path):
+    from store.db import MIGRATION_SET
+
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course("1", credits=7.5, credit_unit="hp"), course("2")])
+    hashes = dict(db.execute("select id, content_hash from courses").fetchall())
+    # as before 0016: a different hash stored, and the migration not yet recorded
+    db.execute("update courses set content_hash = 'old-rule'")
+    db.execute("delete from _sqlite_migrations where name = '0016_content_hash_without_empty_facts'")
+    db.conn.commit()
+    db.close()
+    db = open_db(db_path)
+    assert dict(db.execute("select id, content_hash from courses").fetchall()) == hashes
+    assert "0016_content_hash_without_empty_facts" in {m.name for m in MIGRATION_SET.applied(db)}
+    run_id, store = open_run(db)
+    store.write([course("1", credits=7.5, credit_unit="hp"), course("2")])
+    assert store.counts["unchanged"] == 2 and db["course_changes"].count == 0

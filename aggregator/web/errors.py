@@ -5,15 +5,10 @@ table does not have ("Cannot sort table by ...") and a POST to a table page (an 
 
 from __future__ import annotations
 
-import sys
-
-from datasette import hookimpl
 from datasette.handle_exception import handle_exception as render_error
-from datasette.plugins import pm
 from datasette.utils.asgi import Base400
 from datasette.views.base import DatasetteError
 
-PLUGIN_NAME = "aggregator.errors"
 VISITOR_MISTAKES = ("Cannot sort table by", "Cannot use _sort and _sort_desc")
 
 
@@ -25,16 +20,10 @@ class MethodNotAllowed(Base400):
     status = 405
 
 
-@hookimpl(tryfirst=True)
-def handle_exception(datasette, request, exception):
+def visitor_mistake(datasette, request, exception):
     if isinstance(exception, DatasetteError) and exception.status == 500 and str(exception.message).startswith(VISITOR_MISTAKES):
         return render_error(datasette, request, BadRequest(exception.message))
     if request.method == "POST" and isinstance(exception, AssertionError) and "only POST to a canned query" in str(exception):
         return render_error(datasette, request, MethodNotAllowed("This page cannot be posted to: only canned queries that write accept POST."))
     return None
 
-
-def install() -> None:
-    """For every Datasette of this process (idempotent)."""
-    if pm.get_plugin(PLUGIN_NAME) is None:
-        pm.register(sys.modules[__name__], PLUGIN_NAME)

@@ -10,24 +10,13 @@ Only for immutable databases: a snapshot nobody writes while it is served.
 
 from __future__ import annotations
 
-import sys
 
-from datasette import hookimpl
-from datasette.plugins import pm
-
-PLUGIN_NAME = "aggregator.connections"
 # SQLite caps this at its compile-time maximum (2 GB by default); address space, not memory
 MMAP_BYTES = 8 * 2**30
 
 
-@hookimpl
-def prepare_connection(conn, database, datasette):
+def memory_map_snapshot(conn, database, datasette):
     db = datasette.databases.get(database)
     if db is not None and not db.is_mutable and db.path:
         conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
 
-
-def install() -> None:
-    """For every Datasette of this process (idempotent)."""
-    if pm.get_plugin(PLUGIN_NAME) is None:
-        pm.register(sys.modules[__name__], PLUGIN_NAME)

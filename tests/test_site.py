@@ -1,0 +1,91 @@
+"""The public site is a Datasette plugin: stock `datasette serve` with the project installed serves
+the same site as `aggregator serve`."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+
+from aggregator.publish import METADATA, served
+from aggregator.snapshot import snapshot
+from aggregator.web.settings import IMMUTABLE_CACHE_TTL, SITE_SETTINGS
+from tests.conftest import FIXTURES, run_cli
+
+FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
+HOOKS = {"startup", "register_facet_classes", "filters_from_request", "prepare_connection", "handle_exception", "extra_css_urls"}
+PAGES = [
+    "/",
+    "/aggregator",
+    "/aggregator/courses",
+    "/aggregator/courses?_facet_topic=topics&_facet=source",
+    "/aggregator/courses?country=FI&_facet=municipality",
+    "/aggregator/courses?_search=akku",
+    "/aggregator/supply_by_topic_region_level",
+    "/aggregator/across_the_border_languages",
+    "/aggregator/source_health",
+]
+
+
+def same_page(html: str, base: str) -> str:
+    """A page but for what differs between two servers of the same site: their own address in
+    absolute links, and the time each query took."""
+    return re.sub(r"took [\d.]+ms", "took ?ms", html.replace(base, ""))
+
+
+def without_timings(page):
+    if isinstance(page, dict):
+        return {key: without_timings(value) for key, value in page.items() if key != "query_ms"}
+    return [without_timings(value) for value in page] if isinstance(page, list) else page
+
+
+def read(url: str) -> tuple[int, str, dict]:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.status, response.read().decode(), {key.lower(): value for key, value in response.headers.items()}
+
+
+def test_stock_datasette_serve_with_the_metadata_serves_the_same_site_as_aggregator_serve(db_path, tmp_path):
+    run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
+    published = tmp_path / "public" / "aggregator.db"
+    snapshot(db_path, published)
+    stock = [sys.executable, "-m", "datasette", "serve", "-i", str(published), "-m", str(METADATA), "--host", "127.0.0.1", "--port", "{port}"]
+    with served(str(published), command=stock) as plain, served(str(published), immutable=True) as ours:
+        # the plugin, found through the project's entry point, and the site's settings
+        plugins = json.loads(read(plain + "/-/plugins.json")[1])
+        site = next(p for p in plugins if p["name"] == "nordic-course-aggregator")
+        assert HOOKS <= set(site["hooks"]) and site["static"] and site["templates"]
+        settings = json.loads(read(plain + "/-/settings.json")[1])
+        assert {key: settings[key] for key in SITE_SETTINGS} == SITE_SETTINGS
+        assert settings["default_cache_ttl"] == IMMUTABLE_CACHE_TTL
+        assert settings == json.loads(read(ours + "/-/settings.json")[1])
+        for path in PAGES:
+            status, html, headers = read(plain + path)
+            same_status, same_html, _ = read(ours + path)
+            assert status == same_status == 200, path
+            # the same page but for the server's own address in absolute links
+            assert same_page(html, plain) == same_page(same_html, ours), path
+            assert f"max-age={IMMUTABLE_CACHE_TTL}" in headers.get("cache-control", "") or path == "/", (path, headers)
+            json_path = re.sub(r"^(/aggregator/[^?]+)", r"\1.json", path) if path.startswith("/aggregator/") else None
+            if json_path:
+                page = without_timings(json.loads(read(plain + json_path)[1].replace(plain, "")))
+                assert page == without_timings(json.loads(read(ours + json_path)[1].replace(ours, ""))), json_path
+        page = json.loads(read(plain + "/aggregator/courses.json?_facet_topic=topics")[1])
+        assert set(page["facet_results"]) == {"country", "education_type", "eqf_level", "region", "topics"}
+        assert page["facet_results"]["topics"]["type"] == "topic" and page["facet_results"]["topics"]["results"]
+        html = read(plain + "/aggregator/courses")[1]
+        assert "/-/static-plugins/nordic-course-aggregator/aggregator.css" in html and "columns shown" in html
+        assert read(plain + "/-/static-plugins/nordic-course-aggregator/aggregator.css")[0] == 200
+        assert "Suggested facets" not in html
+
+
+def test_the_plugin_registers_every_hook_whatever_is_imported_first():
+    # Datasette imports the plugin while it loads its plugins; importing a part of the site first
+    # must not have it registered half-defined
+    for first in ("aggregator.web.errors", "aggregator.web.topics", "aggregator.publish", "datasette.app"):
+        out = subprocess.run([sys.executable, "-c", f"import {first}\nfrom datasette.plugins import pm\n"
+                              "plugin = pm.get_plugin('nordic_course_aggregator')\n"
+                              "print(' '.join(sorted(h.name for h in pm.get_hookcallers(plugin))))"],
+                             capture_output=True, text=True, check=True)
+        assert set(out.stdout.split()) == HOOKS, (first, out.stdout, out.stderr)
