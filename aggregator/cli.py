@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from aggregator import __version__
-from store.db import SchemaTooNew, open_db, resolve_db_path
+from store.db import SchemaProblem, open_db, resolve_db_path
 
 
 
@@ -21,7 +21,7 @@ class AggregatorGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except SchemaTooNew as exc:
+        except SchemaProblem as exc:
             raise click.ClickException(f"{_db_of(ctx)}: {exc}") from None
         except sqlite3.Error as exc:
             raise click.ClickException(_database_problem(_db_of(ctx), exc)) from None

@@ -1,4 +1,5 @@
-"""Translation throughput with the tiny test model, and the speed-up of the translation cache.
+"""Translation throughput with the tiny test model: one text per model call against batches of
+texts (titles and descriptions), and the speed-up of the translation cache.
 
     .venv/bin/python bench/translation_benchmark.py [--texts 400]
 
@@ -38,6 +39,23 @@ def corpus(n: int) -> list[str]:
     return titles
 
 
+def descriptions(titles: list[str], sentences: int = 6) -> list[str]:
+    """Course-like descriptions: paragraphs of several sentences each."""
+    out = []
+    for i in range(0, len(titles) - sentences, sentences):
+        part = titles[i:i + sentences]
+        out.append(". ".join(part[:3]) + ".\n\n" + ". ".join(part[3:]) + ".")
+    return out
+
+
+def throughput(translator: ArgosTranslator, texts: list[str], batch: int) -> float:
+    """Texts per second, ``batch`` texts per model call (1: one call per text)."""
+    started = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        translator.translate(texts[i:i + batch], "sv")
+    return len(texts) / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--texts", type=int, default=400)
@@ -63,6 +81,14 @@ def main() -> None:
     print(f"model (cache empty): {len(texts) / cold:.0f} texts/s, {service.translator.calls - 1} model calls")
     print(f"cache hit:           {len(texts) / warm:.0f} texts/s, {service.translator.calls - calls} model calls")
     print(f"cache speed-up: {cold / warm:.0f}x")
+    # model calls without the cache: one text per call (as an item's field alone), then batches
+    translator = ArgosTranslator()
+    long_texts = descriptions(corpus(args.texts * 3))
+    translator.translate(texts[:2], "sv")  # loaded
+    for label, material in (("titles", texts), ("descriptions", long_texts)):
+        single = throughput(translator, material, 1)
+        figures = ", ".join(f"batches of {b}: {throughput(translator, material, b):.0f}/s" for b in (8, 32, 128))
+        print(f"{label} ({len(material)}): one per call {single:.0f}/s; {figures}")
 
 
 if __name__ == "__main__":

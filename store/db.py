@@ -424,8 +424,17 @@ for _name, _step in MIGRATIONS:
 LEGACY_MIGRATIONS_TABLE = "_migrations"
 
 
-class SchemaTooNew(RuntimeError):
-    """The database has migrations this version does not know: refuse rather than guess."""
+class SchemaProblem(RuntimeError):
+    """The database's schema is not one this version can work with: refuse rather than guess."""
+
+
+class SchemaTooNew(SchemaProblem):
+    """The database has migrations this version does not know."""
+
+
+class UnknownColumns(SchemaProblem):
+    """The courses table lacks fields of Course and has columns this version does not know (a
+    column renamed by hand, or a newer version's): adding the missing ones would hide the data."""
 
 
 def _carry_over_legacy_record(db: sqlite_utils.Database) -> None:
@@ -459,6 +468,10 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return pending
 
 
+# the store's own columns beside the Course fields
+BOOKKEEPING_COLUMNS = ("content_hash", "first_seen", "last_seen", "removed_at", "last_run_id")
+
+
 def add_course_columns(db: sqlite_utils.Database) -> list[str]:
     """Columns for the Course fields the courses table lacks (COURSE_COLUMN_TYPES): a new field
     needs no migration of its own, only its description in datasette_metadata.yml (a test
@@ -467,6 +480,10 @@ def add_course_columns(db: sqlite_utils.Database) -> list[str]:
         return []
     have = db["courses"].columns_dict
     missing = [name for name in COURSE_COLUMN_TYPES if name not in have]
+    unknown = [name for name in have if name not in COURSE_COLUMN_TYPES and name not in BOOKKEEPING_COLUMNS]
+    if missing and unknown:
+        raise UnknownColumns(f"the courses table lacks the column(s) {', '.join(missing)} and has {', '.join(unknown)}, "
+                             "which this version does not know: was a column renamed by hand? Rename it back, or restore a backup")
     for name in missing:
         db["courses"].add_column(name, COURSE_COLUMN_TYPES[name])
     return missing

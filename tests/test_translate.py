@@ -15,7 +15,7 @@ from translate.argos import ArgosTranslator, ModelError, install_from_file, inst
 from translate.base import MACHINE, OFFICIAL, ORIGINAL, PENDING, PROVIDER
 from translate.cache import TranslationCache
 from translate.english import EnglishService
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, SAMPLES, run_cli
 from tests.harness import OfflineRun
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
@@ -31,6 +31,41 @@ def test_a_tiny_package_installs_from_file_and_translates_through_argos(installe
     assert all(isinstance(t, str) and t for t in first)
     assert translator.translate(["Kursen handlar om batterier."], "sv") == first[:1]  # deterministic
     assert translator.calls == 3
+
+
+def swedish_texts_of_the_samples(limit: int = 60) -> list[str]:
+    """Titles and descriptions of the recorded Planned Educations responses (none without them)."""
+    path = SAMPLES / "se" / "skolverket-planned-educations" / "planned_educations_adult_events.json"
+    if not path.is_file():
+        return []
+    found: set[str] = set()
+
+    def walk(value, key=""):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and any(part in key.lower() for part in ("title", "description", "name")) and len(value) > 3:
+            found.add(value)
+
+    walk(json.loads(path.read_text("utf-8")))
+    return sorted(found)[:limit]
+
+
+def test_batched_translation_gives_what_argos_gives_text_by_text(installed_in_process):
+    import argostranslate.translate as argos
+
+    installed_in_process("sv")
+    texts = ["Kursen handlar om batterier.", "", "Grundkurs i svetsning. Praktik inom kemi!",
+             "Första stycket.\n\nAndra stycket, efter en tom rad.\n- en punkt", "\nBörjar med en tom rad", "Kursen handlar om batterier."]
+    texts += swedish_texts_of_the_samples()  # real titles and descriptions, where the shared samples are
+    languages = {lang.code: lang for lang in argos.get_installed_languages()}
+    one_by_one = [languages["sv"].get_translation(languages["en"]).translate(text).strip() for text in texts]
+    translator = ArgosTranslator()
+    assert translator.translate(texts, "sv") == one_by_one
+    assert translator.calls == len(texts)
 
 
 def test_the_cache_makes_a_second_translation_free_and_a_new_model_version_translates_again(installed_in_process, db_path, tiny_packages):
@@ -125,6 +160,8 @@ def test_crawl_with_a_model_translates_and_a_second_crawl_makes_no_model_calls(d
     runs = list(db["crawl_runs"].rows_where("source = 'susanavet_se'", order_by="id"))
     first, second = (json.loads(r["counters"]) for r in runs)
     assert first["translate/model_calls"] > 0
+    # the listings' texts went to the model in batches, not one listing at a time
+    assert first["translate/batched_listings"] > first["translate/batches"] >= 1
     assert second.get("translate/model_calls", 0) == 0 and second["translate/cache_hits"] > 0
 
 

@@ -191,10 +191,57 @@ class ArgosTranslator(Translator):
         return self._translations[key]
 
     def translate(self, texts: list[str], source: str, target: str = TARGET) -> list[str]:
-        with self._lock:  # one CTranslate2 translator per pair; it batches sentences itself
+        with self._lock:  # one CTranslate2 translator per pair
             translation = self._translation(source, target)
-            out = []
-            for text in texts:
-                self.calls += 1
-                out.append(translation.translate(text).strip())
-            return out
+            self.calls += len(texts)
+            packaged = getattr(translation, "underlying", translation)
+            if not hasattr(packaged, "sentencizer") or not hasattr(packaged, "pkg"):
+                # a pair through a pivot language, or another kind of translation: text by text
+                return [translation.translate(text).strip() for text in texts]
+            return [text.strip() for text in translate_batched(packaged, texts)]
+
+
+def translate_batched(packaged, texts: list[str]) -> list[str]:
+    """What ``translation.translate(text)`` gives for each text (argostranslate's
+    ``PackageTranslation.hypotheses`` with one hypothesis, and ``apply_packaged_translation``),
+    with the sentences of every text sent to the model in one ``translate_batch`` call instead of
+    one call per paragraph: the model fills its batches (``settings.batch_size`` tokens) with
+    many short titles at once."""
+    import ctranslate2
+    from argostranslate import settings
+    from argostranslate.translate import ITranslation
+
+    if packaged.translator is None:  # as PackageTranslation.hypotheses makes it
+        packaged.translator = ctranslate2.Translator(
+            str(packaged.pkg.package_path / "model"), device=settings.device, inter_threads=settings.inter_threads,
+            intra_threads=settings.intra_threads, compute_type=settings.compute_type)
+    pkg = packaged.pkg
+    tokens: list[list[str]] = []
+    shapes: list[list[int]] = []  # per text, the number of sentences of each paragraph
+    for text in texts:
+        shape = []
+        for paragraph in ITranslation.split_into_paragraphs(text):
+            sentences = packaged.sentencizer.split_sentences(paragraph)
+            tokens.extend(pkg.tokenizer.encode(sentence) for sentence in sentences)
+            shape.append(len(sentences))
+        shapes.append(shape)
+    results = packaged.translator.translate_batch(
+        tokens,
+        target_prefix=[[pkg.target_prefix]] * len(tokens) if pkg.target_prefix != "" else None,
+        replace_unknowns=True, max_batch_size=settings.batch_size, batch_type="tokens",
+        beam_size=max(1, settings.beam_size), num_hypotheses=1, length_penalty=0.2, return_scores=True,
+    ) if tokens else []
+    out, position = [], 0
+    for shape in shapes:
+        paragraphs = []
+        for count in shape:
+            value = pkg.tokenizer.decode([token for result in results[position:position + count] for token in result.hypotheses[0]])
+            position += count
+            if pkg.target_prefix != "" and value.startswith(pkg.target_prefix):
+                value = value[len(pkg.target_prefix):]
+            if value.startswith(" "):
+                value = value[1:]
+            paragraphs.append(value)
+        # CachedTranslation joins its paragraphs after an empty start and strips the newlines in front
+        out.append(("\n" + "\n".join(paragraphs)).lstrip("\n"))
+    return out
