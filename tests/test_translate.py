@@ -199,11 +199,12 @@ def test_model_install_errors_say_what_to_do(tmp_path):
 
 def _package_index(folder, tiny_packages, server_url):
     """An Argos package index like the public one (index.json with each package's metadata and
-    download links), listing the tiny sv->en and fi->en packages, served from ``folder``."""
+    download links), listing the tiny sv->en (1.0 and 1.1) and fi->en packages, served from
+    ``folder``."""
     import zipfile
 
     entries = []
-    for lang in ("sv", "fi"):
+    for lang in ("sv", "fi", "sv-1.1"):
         package = tiny_packages[lang]
         shutil.copy(package, folder / package.name)
         with zipfile.ZipFile(package) as archive:
@@ -220,7 +221,8 @@ def test_the_nightly_job_installs_its_models_from_the_package_index_once_then_tr
     folder.mkdir()
     with ReplayServer(folder) as server:
         _package_index(folder, tiny_packages, server.base_url)
-        env = {**argos_env, "ARGOS_PACKAGE_INDEX": server.base_url + "/"}
+        # the versions pinned: 1.0, though the index lists a newer sv->en 1.1
+        env = {**argos_env, "ARGOS_PACKAGE_INDEX": server.base_url + "/", "AGGREGATOR_MODEL_VERSIONS": "sv=1.0,fi=1.0"}
         first = run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export", env=env)
         downloads = [r["path"] for r in server.requests if r["path"].endswith(".argosmodel")]
         assert sorted(downloads) == sorted(f"/{tiny_packages[lang].name}" for lang in ("sv", "fi"))
@@ -235,6 +237,26 @@ def test_the_nightly_job_installs_its_models_from_the_package_index_once_then_tr
     assert machine and all(r["title_en_model"] == "argos:translate-sv_en-tiny-1.0@1.0" for r in machine)
     assert any(r["description_en_method"] == MACHINE and r["description_en"] for r in rows)
     assert not any(r["title_en_method"] == PENDING for r in rows)
+
+
+def test_a_pinned_version_the_index_does_not_list_is_not_replaced_by_another(tmp_path, argos_env, tiny_packages):
+    from aggregator.replay import ReplayServer
+    from translate.argos import MODEL_VERSIONS
+
+    assert set(MODEL_VERSIONS) == {"sv", "fi"}
+    folder = tmp_path / "index"
+    folder.mkdir()
+    with ReplayServer(folder) as server:
+        _package_index(folder, tiny_packages, server.base_url)
+        env = {**argos_env, "ARGOS_PACKAGE_INDEX": server.base_url + "/"}
+        # the project's own pins (the public index's versions) are not in this index
+        result = run_cli("models", "install", env=env, check=False)
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert f"not the version {MODEL_VERSIONS['sv']}" in result.stderr and "1.0, 1.1" in result.stderr
+        assert not any(r["path"].endswith(".argosmodel") for r in server.requests)
+        run_cli("models", "install", env={**env, "AGGREGATOR_MODEL_VERSIONS": "sv=1.1,fi=1.0"})
+        listed = run_cli("models", "list", env=env).stdout
+        assert "translate-sv_en-tiny-1.1@1.1" in listed and "translate-fi_en-tiny-1.0@1.0" in listed
 
 
 def test_offline_the_nightly_job_finishes_with_pending_english_and_one_line_of_advice(db_path, argos_env):

@@ -80,6 +80,22 @@ def install_from_file(path: str | Path) -> InstalledModel:
 # The language pairs the crawl translates, and how long one index or package request may take.
 SOURCE_LANGUAGES = ("sv", "fi")
 INDEX_TIMEOUT = 30
+# The model version of each pair the project installs from the index, so that every installation
+# translates alike and a rebuilt database gives the same English: the versions the public Argos
+# index lists for translate-sv_en and translate-fi_en. AGGREGATOR_MODEL_VERSIONS ("sv=1.9,fi=1.9")
+# sets others, e.g. for a private index.
+MODEL_VERSIONS = {"sv": "1.5", "fi": "1.5"}
+MODEL_VERSIONS_ENV = "AGGREGATOR_MODEL_VERSIONS"
+
+
+def pinned_version(source: str) -> str | None:
+    """The version of the source->English model to install (MODEL_VERSIONS, or the setting)."""
+    chosen = dict(MODEL_VERSIONS)
+    for part in (os.environ.get(MODEL_VERSIONS_ENV) or "").split(","):
+        lang, _, version = part.strip().partition("=")
+        if lang and version:
+            chosen[lang.strip()] = version.strip()
+    return chosen.get(source)
 
 
 def _fetch(url: str, progress: Callable[[int, int], None] | None = None) -> bytes:
@@ -99,8 +115,8 @@ def install_from_index(source: str, target: str = TARGET,
                        progress: Callable[[int, int], None] | None = None) -> InstalledModel:
     """Download and install the pair's package from the Argos package index named by Argos' own
     settings (``ARGOS_PACKAGE_INDEX``; the public index by default) into its package folder
-    (``ARGOS_PACKAGES_DIR``). ``progress`` is called with (bytes so far, total) while the package
-    downloads."""
+    (``ARGOS_PACKAGES_DIR``): the pinned version (pinned_version) of a pair into English, the newest
+    of other pairs. ``progress`` is called with (bytes so far, total) while the package downloads."""
     configure()
     import argostranslate.package as package
     import argostranslate.settings as settings
@@ -118,7 +134,16 @@ def install_from_index(source: str, target: str = TARGET,
     matches = [p for p in available if p.from_code == source and p.to_code == target and getattr(p, "type", "translate") == "translate"]
     if not matches:
         raise ModelError(f"the Argos package index has no {source}->{target} model")
-    chosen = max(matches, key=lambda p: _version_key(str(p.package_version)))
+    pinned = pinned_version(source) if target == TARGET else None
+    if pinned is None:
+        chosen = max(matches, key=lambda p: _version_key(str(p.package_version)))
+    else:
+        exact = [p for p in matches if str(p.package_version) == pinned]
+        if not exact:
+            listed = ", ".join(sorted({str(p.package_version) for p in matches}, key=_version_key))
+            raise ModelError(f"the Argos package index lists {source}->{target} version(s) {listed}, not the version {pinned} this "
+                             f"project installs: set {MODEL_VERSIONS_ENV}={source}=VERSION to install another")
+        chosen = exact[0]
     errors = []
     for link in chosen.links:
         try:
