@@ -32,7 +32,8 @@ from aggregator.publish import METADATA, served  # noqa: E402
 
 PAGES = {
     "table page": "/{db}/courses",
-    "facet page": "/{db}/courses?_facet=education_type&_facet=region&_facet=eqf_level&_facet_topic=topics",
+    # the four default facets (the metadata's) and the topics
+    "facet page": "/{db}/courses?_facet_topic=topics",
     "search": "/{db}/courses?_search=batteri",
     "canned query": "/{db}/supply_by_topic_region_level",
 }
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/aggregator-bench"))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Datasette worker processes (default: one per core, as `aggregator serve`)")
     parser.add_argument("--mutable", action="store_true", help="serve the file as a live database instead of an immutable published snapshot")
+    parser.add_argument("--nginx", action="store_true", help="measure through deploy/nginx.conf's cache in front of the server (needs nginx)")
     parser.add_argument("--stock", action="store_true", help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of `aggregator serve`")
     parser.add_argument("--keep", action="store_true", help="reuse a grown database from an earlier run")
     args = parser.parse_args()
@@ -156,7 +158,8 @@ def main() -> None:
             done.unlink()
     print(f"database: {rows} courses (ready in {time.perf_counter() - started:.0f}s); "
           f"{args.workers} worker process(es), "
-          + ("mutable" if args.mutable else "immutable snapshot") + (", stock `datasette serve`" if args.stock else ""))
+          + ("mutable" if args.mutable else "immutable snapshot") + (", stock `datasette serve`" if args.stock else "")
+          + (", through deploy/nginx.conf's cache" if args.nginx else ""))
     plan = args.work / "datasette-pages.json"
     pages = distinct_pages(db_path)
     plan.write_text(json.dumps(pages))
@@ -164,7 +167,12 @@ def main() -> None:
     print("listings matched by each distinct-words search: p10 {:.2%}, p50 {:.2%}, p90 {:.2%}".format(
         *(shares[int(q * (len(shares) - 1))] for q in (0.1, 0.5, 0.9))))
     stock = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path), "-m", str(METADATA), "--host", "127.0.0.1", "--port", "{port}"]
-    with served(str(db_path), workers=args.workers, immutable=not args.mutable, command=stock if args.stock else None) as base:
+    from contextlib import nullcontext
+
+    from aggregator.http_cache import nginx_in_front
+
+    with served(str(db_path), workers=args.workers, immutable=not args.mutable, command=stock if args.stock else None) as server, \
+            (nginx_in_front(server) if args.nginx else nullcontext(server)) as base:
         out = subprocess.run([sys.executable, __file__, "--load", base, db_path.stem, str(plan)], capture_output=True, text=True)
         if out.returncode != 0:
             raise SystemExit(f"the load process failed:\n{out.stderr[-3000:]}")

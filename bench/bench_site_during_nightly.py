@@ -32,7 +32,7 @@ from aggregator.publish import served  # noqa: E402
 
 PAGES = {
     "table page": "/aggregator/courses",
-    "facet page": "/aggregator/courses?_facet=education_type&_facet=region&_facet=eqf_level&_facet_topic=topics",
+    "facet page": "/aggregator/courses?_facet_topic=topics&_facet_counted=source",
     "search": "/aggregator/courses?_search=batteri",
     "row page JSON": "/aggregator/courses.json?_size=5&_shape=objects",
     "canned query": "/aggregator/supply_by_topic_region_level",

@@ -89,3 +89,26 @@ def test_the_plugin_registers_every_hook_whatever_is_imported_first():
                               "print(' '.join(sorted(h.name for h in pm.get_hookcallers(plugin))))"],
                              capture_output=True, text=True, check=True)
         assert set(out.stdout.split()) == HOOKS, (first, out.stdout, out.stderr)
+
+
+def test_the_deployments_nginx_cache_keeps_a_snapshots_pages_and_streams_csv(db_path, tmp_path):
+    import pytest
+
+    from aggregator.http_cache import nginx_binary, nginx_in_front
+
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (apt-get install nginx-light): deploy/nginx.conf not tried")
+    run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
+    published = tmp_path / "public" / "aggregator.db"
+    snapshot(db_path, published)
+    with served(str(published), immutable=True) as ours, nginx_in_front(ours) as cached:
+        first = read(cached + "/aggregator/courses?_facet_topic=topics")
+        second = read(cached + "/aggregator/courses?_facet_topic=topics")
+        assert first[2]["x-cache-status"] == "MISS" and second[2]["x-cache-status"] == "HIT"
+        assert same_page(first[1], cached) == same_page(second[1], cached)
+        assert same_page(second[1], cached) == same_page(read(ours + "/aggregator/courses?_facet_topic=topics")[1], ours)
+        csv = read(cached + "/aggregator/courses.csv?_stream=on&_size=max")
+        import csv as csv_module
+        import io
+
+        assert csv[0] == 200 and len(list(csv_module.reader(io.StringIO(csv[1])))) == 1 + 4 and "x-cache-status" not in csv[2]

@@ -8,7 +8,8 @@ overrides:
 - ``templates/`` (Datasette loads a plugin's templates): the courses table shows the columns a
   reader scans (``browse_columns`` in the metadata) with a link to all of them;
 - ``static/`` and ``extra_css_urls``: the site's stylesheet;
-- ``register_facet_classes``: the topics facet (``topics.TopicFacet``), beside Datasette's own;
+- ``register_facet_classes``: column facets counted from a snapshot's counts (``counted``) and
+  the topics facet (``topics.TopicFacet``), beside Datasette's own;
 - ``filters_from_request``: a picked topic looked up in ``course_topics`` (``topics.topic_lookup``);
 - ``prepare_connection``: a published snapshot read memory-mapped (``connections``);
 - ``handle_exception``: a visitor's mistakes answer 400 and 405, not 500 (``errors``);
@@ -36,9 +37,10 @@ def startup(datasette):
 
 @hookimpl
 def register_facet_classes():
+    from aggregator.web.counted import CountedFacet
     from aggregator.web.topics import TopicFacet
 
-    return [TopicFacet]
+    return [CountedFacet, TopicFacet]
 
 
 @hookimpl
