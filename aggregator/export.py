@@ -67,6 +67,19 @@ def _export_table(db: sqlite_utils.Database, table: str, folder: Path) -> int:
     return rows
 
 
+def english_coverage_sentence(db: sqlite_utils.Database) -> str:
+    """The English of the current listings as it is in this export, in one sentence."""
+    if "courses" not in db.table_names():
+        return ""
+    rows = db.execute("select coalesce(title_en_method, 'none'), count(*) from courses where removed_at is null group by 1 order by 2 desc").fetchall()
+    total = sum(n for _, n in rows)
+    if not total:
+        return "No current listings."
+    english = sum(n for method, n in rows if method not in ("pending", "none"))
+    methods = ", ".join(f"{method} {n}" for method, n in rows)
+    return f"English titles for {english} of {total} current listings ({100 * english / total:.1f} %; by method: {methods})."
+
+
 def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]) -> dict[str, Any]:
     metadata = metadata_for(db_path)
     tables = next(iter(metadata.get("databases", {}).values()), {}).get("tables", {})
@@ -103,7 +116,8 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
         "profile": "data-package",
         "name": "nordic-course-aggregator",
         "title": metadata.get("title"),
-        "description": "Courses and programmes in Sweden and Finland, from the national open registers, with English for every listing. Columns ending in _en_method say where each English text came from (machine = machine-translated).",
+        "description": "Courses and programmes in Sweden and Finland, from the national open registers. " + english_coverage_sentence(db)
+        + " Columns ending in _en_method say where each English text came from (original, provider, official, machine = machine-translated, pending = not yet).",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "licenses": [{"name": s["licence"], "path": s["licence_url"], "title": f"{s['title']}: {s['licence']}"} for s in sources if s.get("licence")],
         "sources": sources,

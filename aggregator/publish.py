@@ -27,6 +27,9 @@ def metadata_for(db_path: str) -> dict[str, Any]:
     databases = metadata.get("databases", {})
     if name != METADATA_DB_NAME and METADATA_DB_NAME in databases:
         databases[name] = databases.pop(METADATA_DB_NAME)
+        # links of the site's description to pages of the database
+        if metadata.get("description_html"):
+            metadata["description_html"] = metadata["description_html"].replace(f'href="/{METADATA_DB_NAME}/', f'href="/{name}/')
     return metadata
 
 

@@ -14,7 +14,7 @@ from translate import glossary
 from translate.argos import ArgosTranslator, ModelError, install_from_file, installed_models
 from translate.base import MACHINE, OFFICIAL, ORIGINAL, PENDING, PROVIDER
 from translate.cache import TranslationCache
-from translate.english import EnglishService
+from translate.english import GLOSSARY_LIST, OFFICIAL_NAMES_LIST, EnglishService
 from tests.conftest import FIXTURES, SAMPLES, run_cli
 from tests.harness import OfflineRun
 
@@ -111,7 +111,9 @@ def test_methods_original_provider_official_pending():
                 "extras": {"official_names": [{"fi": "Ajoneuvoalan perustutkinto", "en": "Vocational qualification in the Vehicle Sector"}]}}
     decided = service.decide("title", official)
     assert (decided.text, decided.method) == ("Vocational qualification in the Vehicle Sector", OFFICIAL)
-    assert service.decide("title", {"title": "Komvux", "title_effective_lang": "sv"}).method == OFFICIAL
+    assert decided.model == OFFICIAL_NAMES_LIST  # which list the official name came from
+    glossary_term = service.decide("title", {"title": "Komvux", "title_effective_lang": "sv"})
+    assert glossary_term.method == OFFICIAL and glossary_term.model == GLOSSARY_LIST
     assert service.decide("title", {"title": "DD1420", "title_effective_lang": "und"}).method == ORIGINAL
 
 

@@ -17,6 +17,11 @@ from translate.base import MACHINE, OFFICIAL, ORIGINAL, PENDING, PROVIDER, TARGE
 from translate.cache import TranslationCache
 
 NEUTRAL = {"und", TARGET}
+# Where an official English name came from (recorded in *_en_model for the method "official"):
+# the education classification's names that Opintopolku gives with the programme
+# (koulutukset[].nimi, code list "koulutus"), or the project's glossary of fixed terms.
+OFFICIAL_NAMES_LIST = "code list: Opintopolku koulutus (education classification)"
+GLOSSARY_LIST = "glossary: translate/glossary.py"
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class EnglishService:
         if field == "title":
             official = self._official(text, fields.get("extras") or {})
             if official:
-                return English(official, OFFICIAL)
+                return English(official, OFFICIAL, OFFICIAL_NAMES_LIST)
         provider = (fields.get(f"{field}_i18n") or {}).get(TARGET)
         verdict = (fields.get("text_languages") or {}).get(f"{field}:{TARGET}") or {}
         copied = f"{field}:{TARGET}" in (fields.get("copied_variants") or [])
@@ -74,7 +79,7 @@ class EnglishService:
             return English(provider, PROVIDER)
         whole = glossary.whole_term(text, effective or "")
         if whole:
-            return English(whole, OFFICIAL)
+            return English(whole, OFFICIAL, GLOSSARY_LIST)
         if self.model_for(effective) is None:
             return English(None, PENDING)
         return effective
