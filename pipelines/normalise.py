@@ -13,7 +13,8 @@ import re
 
 from pipelines.base import CrawlerPipeline
 from pipelines.places import lookup
-from pipelines.vocabularies import ECTS, FI_QUALIFICATION_LEVELS, FI_TYPES, SE_LEVELS, SE_TYPES
+from pipelines.vocabularies import (ECTS, FI_CODE_LEVELS, FI_QUALIFICATION_LEVELS, FI_QUALIFICATION_NAMES, FI_TYPE_LEVELS, FI_TYPES,
+                                    FI_UAS_TITLES, SE_LEVELS, SE_NO_LEVEL, SE_TYPES)
 from spiders.items import Course
 
 
@@ -35,25 +36,64 @@ def education_type(item: Course) -> str | None:
     return SE_TYPES.get(f"{code}:{configuration}") or SE_TYPES.get(code)
 
 
+def _names(value) -> list[str]:
+    """The texts of a {lang: text} dict (or of a list of them), lower-cased."""
+    if isinstance(value, dict):
+        return [v.casefold() for v in value.values() if isinstance(v, str)]
+    if isinstance(value, list):
+        return [name for part in value for name in _names(part)]
+    return []
+
+
+def _fi_qualification(item: Course) -> tuple[int, str] | None:
+    """A Finnish qualification's level from what the real documents carry: the kind in the
+    programme's or qualification's name, the UAS degree title, the education classification
+    code's level digit."""
+    extras = item.extras
+    path = extras.get("koulutustyyppi_path") or ""
+    if path in FI_QUALIFICATION_LEVELS:
+        value, rule = FI_QUALIFICATION_LEVELS[path]
+        return value, f"derived from the qualification type: {rule}"
+    names = _names(extras.get("koulutus_name")) + _names(extras.get("official_names"))
+    code = item.education_type_source
+    if code == "amm":
+        for name in names + _names({"title": item.title}):
+            for ending, kind in FI_QUALIFICATION_NAMES:
+                if name.rstrip(" .").endswith(ending) or f"{ending} " in name or f"{ending}," in name:
+                    value, rule = FI_QUALIFICATION_LEVELS[kind]
+                    return value, f"derived from the qualification's name ({ending}): {rule}"
+    if code == "amk":
+        for name in names + _names(extras.get("qualification_titles")) + _names({"title": item.title}):
+            for markers, kind in FI_UAS_TITLES:
+                if any(marker in name for marker in markers):
+                    value, rule = FI_QUALIFICATION_LEVELS[kind]
+                    return value, f"derived from the degree title: {rule}"
+    digits = {c.split("_", 1)[1][:1] for c in extras.get("koulutus_codes") or [] if re.match(r"koulutus_\d{6}$", c)}
+    if len(digits) == 1 and digits <= set(FI_CODE_LEVELS) and code in ("amm", "amk", "yo", "lk"):
+        value, rule = FI_CODE_LEVELS[digits.pop()]
+        return value, f"derived from the education classification code: {rule}"
+    return None
+
+
 def level(item: Course) -> tuple[int | None, int | None, str | None]:
-    """(EQF level, national level, method)."""
+    """(EQF level, national level, method): the method says how the level was obtained, or,
+    with no level, why there is none."""
     if item.level_source and item.level_source.startswith("eqf_") and item.eqf_level:
         return item.eqf_level, item.eqf_level, "given (EQF level stated by the source)"
     if item.level_source and item.level_source.startswith("seqf_") and item.eqf_level:
         return item.eqf_level, item.eqf_level, f"from the SeQF level stated by the source (SeQF {item.eqf_level} = EQF {item.eqf_level})"
     extras = item.extras
-    if item.country == "FI":
-        path = extras.get("koulutustyyppi_path") or ""
-        if path in FI_QUALIFICATION_LEVELS:
-            value, rule = FI_QUALIFICATION_LEVELS[path]
-            return value, value, f"derived from the qualification type: {rule}"
-        if item.education_type_source in ("amk", "yo"):
-            digits = {c.split("_", 1)[1][:1] for c in extras.get("koulutus_codes") or [] if re.match(r"koulutus_\d{6}$", c)}
-            if len(digits) == 1 and digits <= {"6", "7", "8"}:
-                value = int(digits.pop())
-                return value, value, f"derived from the degree's education classification code (level {value}): FiNQF {value}"
-        return None, None, None
     code = item.education_type_source
+    if item.country == "FI":
+        found = _fi_qualification(item)
+        if found:
+            return found[0], found[0], found[1]
+        if code in FI_TYPE_LEVELS:
+            value, rule = FI_TYPE_LEVELS[code]
+            return (value, value, f"derived from the education type: {rule}") if value else (None, None, rule)
+        if code in ("amm", "amk", "yo"):
+            return None, None, "no level: the document names no qualification kind, degree title or classification code"
+        return None, None, "no level: the source gives no education type" if not code else f"no level: unknown education type {code}"
     if code == "YH" or code == "Yrkeshögskoleutbildning":
         key = "YH:kvalificerad" if (item.credits or 0) >= 400 and item.credit_unit == "yh-poäng" else "YH"
         value, rule = SE_LEVELS[key]
@@ -67,10 +107,50 @@ def level(item: Course) -> tuple[int | None, int | None, str | None]:
         if isced in SE_LEVELS:
             value, rule = SE_LEVELS[isced]
             return value, value, f"derived from {rule}"
-    if code in ("VUXGY", "Gymnasial vuxenutbildning"):
+    if code in ("VUXGY", "VUXGYAN", "Gymnasial vuxenutbildning"):
         value, rule = SE_LEVELS["VUXGY"]
         return value, value, f"derived from the school form: {rule}"
-    return None, None, None
+    if code in ("VUXGR", "VUXGRAN", "Grundläggande vuxenutbildning"):
+        value, rule = SE_LEVELS["VUXGR"]
+        return value, value, f"derived from the school form: {rule}"
+    if code in ("HS", "Högskoleutbildning"):
+        if extras.get("recommended_prior_knowledge") == "grundlaggande":
+            value, rule = SE_LEVELS["HS:grundlaggande"]
+            return value, value, f"derived from the entry requirements: {rule}"
+        return None, None, "no level: a university course whose cycle (first or second) the source does not give"
+    if code in SE_NO_LEVEL:
+        return None, None, SE_NO_LEVEL[code]
+    return None, None, "no level: the source gives no school form" if not code else f"no level: unknown school form {code}"
+
+
+# Finnish education types whose credits are, by law, in one unit: the unit when a document gives
+# the number without it (most real UAS programme documents do)
+FI_DEFAULT_UNITS = {
+    "amk": "opintopiste", "yo": "opintopiste", "kk-opintojakso": "opintopiste", "kk-opintokokonaisuus": "opintopiste",
+    "erikoistumiskoulutus": "opintopiste", "ope-pedag-opinnot": "opintopiste", "lk": "opintopiste",
+    "amm": "osaamispiste", "amm-tutkinnon-osa": "osaamispiste", "amm-osaamisala": "osaamispiste",
+}
+
+
+def default_credit_unit(item: Course) -> str | None:
+    """The unit of credits given without one, where the education type fixes it."""
+    if item.credits is None or item.credit_unit or item.country != "FI":
+        return None
+    return FI_DEFAULT_UNITS.get(item.education_type_source or "")
+
+
+# The first day of a term, for listings that give a term but no date: the academic year's two
+# terms in both countries (Finnish syksy/kevät, Swedish HT/VT) begin in August and January.
+TERM_STARTS = {"autumn": "08-01", "spring": "01-01"}
+
+
+def start_from(item: Course) -> str | None:
+    """A sortable first day: the start date, else the first day of the start term ("2025-autumn"
+    -> 2025-08-01); none for an individual start or a term without a year."""
+    if item.start_date:
+        return item.start_date[:10]
+    match = re.fullmatch(r"(\d{4})-(autumn|spring)", item.start_term or "")
+    return f"{match[1]}-{TERM_STARTS[match[2]]}" if match else None
 
 
 def ects(item: Course) -> tuple[float | None, bool | None, str | None]:
@@ -97,10 +177,16 @@ class NormalisePipeline(CrawlerPipeline):
         item.eqf_level, item.nqf_level, item.eqf_method = eqf, national, method
         if eqf is None:
             self.count("normalise/unknown/eqf_level")
+        unit = default_credit_unit(item)
+        if unit:
+            item.credit_unit = unit
+            item.extras["credit_unit_method"] = f"not given by the source: {item.education_type_source} credits are in {unit} by law"
+            self.count("normalise/derived/credit_unit")
         if item.ects is None:
             item.ects, item.ects_estimated, item.ects_method = ects(item)
             if item.credits is not None and item.credit_unit not in ECTS:
                 self.count("normalise/unknown/credit_unit")
+        item.start_from = start_from(item)
         self._region(item)
         return item
 

@@ -22,7 +22,7 @@ from filelock import Timeout
 from store.db import CourseStore, open_db, write_lock
 from store.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 from pipelines.base import CrawlerPipeline
-from spiders.items import Course, Kept, Seen
+from spiders.items import Course, HeldBack, Kept, Seen
 from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER, AGGREGATOR_STORE_BATCH
 
 # SQLite's primary result codes that no retry of the same batch can cure.
@@ -54,6 +54,7 @@ class StorePipeline(CrawlerPipeline):
         self.courses: list[Course] = []
         self.seen: list[str] = []
         self.kept: list[str] = []
+        self.held_back: list[HeldBack] = []
         self.storage_error: str | None = None
         self.store: CourseStore | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -95,22 +96,26 @@ class StorePipeline(CrawlerPipeline):
         elif isinstance(item, Kept):
             self.kept.append(item.source_id)
             self.count(f"kept/{item.reason}")
-        if len(self.courses) + len(self.seen) + len(self.kept) >= self.batch_size:
+        elif isinstance(item, HeldBack):
+            self.held_back.append(item)
+        if len(self.courses) + len(self.seen) + len(self.kept) + len(self.held_back) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self) -> None:
-        if not (self.courses or self.seen or self.kept) or self.store is None:
+        if not (self.courses or self.seen or self.kept or self.held_back) or self.store is None:
             return
         batch = (self.courses, self.seen, self.kept)
-        self.courses, self.seen, self.kept = [], [], []  # a failed batch is never retried
+        held_back = self.held_back
+        self.courses, self.seen, self.kept, self.held_back = [], [], [], []  # a failed batch is never retried
         counts_before = dict(self.store.counts)
         deferred_before = bool(self.store.deferred_indexes)
         try:
             self.store.write(*batch)
+            self.store.hold_back(held_back)
         except sqlite3.Error as exc:
             self.store.counts = counts_before  # the transaction was rolled back
-            size = sum(map(len, batch))
+            size = sum(map(len, batch)) + len(held_back)
             if is_fatal_storage_error(exc):
                 self.stop_on_storage_error(exc, size)
             else:

@@ -1,7 +1,9 @@
 """Counts missing and invalid fields per run in the crawler stats, and drops only what cannot
-be stored: an item without source id, title or URL (a deleted record needs only its id). An item
-with a source id but no title or URL becomes a ``Kept`` marker: its stored listing keeps its
-previous state instead of being read as unseen (and then removed) by a clean run.
+be stored: an item without source id or title (a deleted record needs only its id). An item
+with a source id but no title becomes a ``Kept`` marker: its stored listing keeps its previous
+state instead of being read as unseen (and then removed) by a clean run. A listing without a
+public page (``url``) is stored with it empty and counted: its source document is in
+``source_url``.
 
 Counters: ``aggregator/missing/<field>``, ``aggregator/invalid/<field>``,
 ``aggregator/dropped/<reason>``. The store copies them into ``crawl_runs``.
@@ -18,6 +20,7 @@ from spiders.items import Course, Kept
 
 # Fields a researcher expects on every listing; their absence is counted, not fatal.
 EXPECTED = (
+    "url",
     "description",
     "provider_name",
     "municipality_code",
@@ -48,7 +51,7 @@ class ValidatePipeline(CrawlerPipeline):
             raise DropItem("no source id")
         if item.removed:
             return item  # deleted in the source: only the id matters
-        for name in ("title", "url"):
+        for name in ("title",):
             if not getattr(item, name):
                 stats.inc_value(f"aggregator/dropped/no_{name}")
                 self.spider.logger.warning("%s %s: no %s; not stored, the stored listing (if any) is kept as it was",

@@ -82,11 +82,65 @@ FI_QUALIFICATION_LEVELS = {
     "kk/yo/maisteri": (7, "university master's degree: FiNQF 7"),
     "kk/yo/tohtori": (8, "doctoral degree: FiNQF 8"),
 }
+# Opintopolku koulutustyyppi whose level follows from the type alone, or which has none: (level,
+# rule) where FiNQF places the type, (None, reason) where it does not.
+FI_TYPE_LEVELS = {
+    "lk": (4, "general upper secondary syllabus (lukion oppimäärä): FiNQF 4"),
+    "aikuisten-perusopetus": (2, "basic education syllabus for adults (perusopetuksen oppimäärä): FiNQF 2"),
+    "amm-tutkinnon-osa": (None, "no level: a part of a vocational qualification (tutkinnon osa) has no FiNQF level of its own"),
+    "amm-osaamisala": (None, "no level: a competence area (osaamisala) of a vocational qualification has no FiNQF level of its own"),
+    "amm-muu": (None, "no level: vocational training that is not a qualification is not placed in the FiNQF"),
+    "tuva": (None, "no level: preparatory education (TUVA) is not placed in the FiNQF"),
+    "telma": (None, "no level: preparatory education (TELMA) is not placed in the FiNQF"),
+    "vapaa-sivistystyo-opistovuosi": (None, "no level: liberal adult education is not placed in the FiNQF"),
+    "vapaa-sivistystyo-muu": (None, "no level: liberal adult education is not placed in the FiNQF"),
+    "vapaa-sivistystyo-osaamismerkki": (None, "no level: liberal adult education is not placed in the FiNQF"),
+    "taiteen-perusopetus": (None, "no level: basic education in the arts is not placed in the FiNQF"),
+    "kk-opintojakso": (None, "no level: a single higher-education course; the register gives no cycle"),
+    "kk-opintokokonaisuus": (None, "no level: a study module of higher education; the register gives no cycle"),
+    "erikoistumiskoulutus": (None, "no level: specialisation education after a degree is not placed in the FiNQF"),
+    "ope-pedag-opinnot": (None, "no level: teacher's pedagogical studies are not placed in the FiNQF on their own"),
+    "muu": (None, "no level: other education, not a qualification"),
+}
+# Finnish qualification names end in their kind (Finnish, Swedish), most specific first
+FI_QUALIFICATION_NAMES = (
+    ("erikoisammattitutkinto", "amm/erikoisammattitutkinto"),
+    ("specialyrkesexamen", "amm/erikoisammattitutkinto"),
+    ("ammattitutkinto", "amm/ammattitutkinto"),
+    ("yrkesexamen", "amm/ammattitutkinto"),
+    ("perustutkinto", "amm/ammatillinen-perustutkinto"),
+    ("grundexamen", "amm/ammatillinen-perustutkinto"),
+)
+# UAS degree titles: "(ylempi AMK)" / "(högre YH)" are masters, "(AMK)" / "(YH)" bachelors
+FI_UAS_TITLES = (
+    (("(ylempi amk)", "(högre yh)", "master of"), "kk/amk/amk-ylempi"),
+    (("(amk)", "(yh)", "bachelor of"), "kk/amk/amk-alempi"),
+)
+# The first digit of a Finnish education classification code (koulutus_NNNNNN) is its level
+# (koulutusaste): 3 upper secondary, 6 bachelor's, 7 master's, 8 doctoral
+FI_CODE_LEVELS = {
+    "3": (4, "upper secondary education (koulutusaste 3): FiNQF 4"),
+    "6": (6, "bachelor's level (koulutusaste 6): FiNQF 6"),
+    "7": (7, "master's level (koulutusaste 7): FiNQF 7"),
+    "8": (8, "doctoral level (koulutusaste 8): FiNQF 8"),
+}
+# Swedish school forms with no SeQF level, and the reason
+SE_NO_LEVEL = {
+    "FHS": "no level: folk high school courses are not placed in the SeQF",
+    "VUXSFI": "no level: Swedish for immigrants (SFI) is a language course, not placed in the SeQF",
+    "SFI": "no level: Swedish for immigrants (SFI) is a language course, not placed in the SeQF",
+    "Svenska för invandrare": "no level: Swedish for immigrants (SFI) is a language course, not placed in the SeQF",
+    "KKU": "no level: arts and culture education is not placed in the SeQF",
+    "Konst- och kulturutbildning": "no level: arts and culture education is not placed in the SeQF",
+    "AUB": "no level: labour market training is not placed in the SeQF",
+}
 # Swedish degrees and their SeQF levels; UH education levels (cycles) and ISCED as fall-backs
 SE_LEVELS = {
     "YH": (5, "higher vocational diploma (yrkeshögskoleexamen): SeQF 5"),
     "YH:kvalificerad": (6, "advanced higher vocational diploma (kvalificerad yrkeshögskoleexamen, 400+ YH points): SeQF 6"),
     "VUXGY": (4, "upper secondary level (gymnasial nivå): SeQF 4"),
+    "VUXGR": (2, "compulsory school level (grundläggande nivå): SeQF 2"),
+    "HS:grundlaggande": (6, "first-cycle course (general entry requirements only, grundläggande behörighet): SeQF 6"),
     "G": (6, "first-cycle (grundnivå) university course: SeQF 6"),
     "A": (7, "second-cycle (avancerad nivå) university course: SeQF 7"),
     "ISCED_6": (6, "ISCED 6 (bachelor's or equivalent): SeQF 6"),

@@ -57,6 +57,7 @@ ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.normalise.NormalisePipeline": 300,
     "pipelines.validate.ValidatePipeline": 400,
+    "pipelines.holdback.HoldBackPipeline": 420,
     "pipelines.unchanged.UnchangedPipeline": 450,
     "pipelines.language.LanguagePipeline": 500,
     "pipelines.translate.TranslatePipeline": 600,

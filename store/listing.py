@@ -69,6 +69,7 @@ class Course:
     start_date: str | None = None  # ISO date
     end_date: str | None = None
     start_term: str | None = None  # e.g. "2025-autumn"
+    start_from: str | None = None  # sortable ISO date: start_date, else the first day of start_term (normalise)
     rolling_admission: bool | None = None
     application_start: str | None = None
     application_end: str | None = None
@@ -123,6 +124,21 @@ class Kept:
     source_id: str
     reason: str
     source: str | None = None
+
+
+@dataclass
+class HeldBack:
+    """A listing that is not a real offering (a test or placeholder entry of the register): kept
+    out of the courses table, its views, facets, counts and exports, and recorded with the reason
+    in ``held_back_listings``."""
+
+    source_id: str
+    reason: str
+    source: str | None = None
+    title: str | None = None
+    provider_name: str | None = None
+    url: str | None = None
+    source_url: str | None = None
 
 
 COURSE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Course))

@@ -182,7 +182,7 @@ def test_incremental_run_skips_documents_whose_modified_time_is_stored(db_path, 
     assert len(koulutus_requests) == 1
 
 
-def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_kept_as_stored(tmp_path):
+def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_stored_without_one(tmp_path):
     responses = _copy_four(tmp_path)
     from pipelines.clean import CleanPipeline
     from pipelines.validate import ValidatePipeline
@@ -194,11 +194,11 @@ def test_a_url_that_is_not_a_web_address_is_counted_and_the_listing_kept_as_stor
     CleanPipeline.from_crawler(run.crawler).process_item(course)
     assert course.url is None
     assert run.stats.get_value("aggregator/invalid/url") == 1
-    from spiders.items import Kept
-
-    kept = ValidatePipeline.from_crawler(run.crawler).process_item(course)
-    assert kept == Kept(source_id="1.2.246.562.17.00000000000000009101", reason="no_url", source="opintopolku_fi")
-    assert run.stats.get_value("aggregator/dropped/no_url") == 1
+    # stored with no public page (its source document stays in source_url), and counted
+    stored = ValidatePipeline.from_crawler(run.crawler).process_item(course)
+    assert stored is course and stored.url is None and stored.source_url
+    assert run.stats.get_value("aggregator/missing/url") == 1
+    assert run.stats.get_value("aggregator/dropped/no_url") is None
 
 
 def test_a_known_modified_file_that_is_not_json_is_refused_with_its_name(tmp_path):

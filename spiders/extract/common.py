@@ -100,3 +100,17 @@ def text_fields(titles: dict[str, str], descriptions: dict[str, str], order: lis
         "description_i18n": descriptions,
         "copied_variants": copied_variants("title", titles, primary) + copied_variants("description", descriptions, description_lang),
     }
+
+
+def public_url(value: object) -> str | None:
+    """A web address a person can open, from a provider's contact field: http(s) addresses as
+    given, "www.…" ones with https:// in front; anything else (an e-mail address, a phone number,
+    text) is no address."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if re.match(r"https?://[^\s/]+\.[^\s]+$", text, re.IGNORECASE):
+        return text
+    if re.match(r"www\.[^\s/]+\.[^\s]+$", text, re.IGNORECASE):
+        return "https://" + text
+    return None

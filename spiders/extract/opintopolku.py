@@ -276,6 +276,11 @@ def toteutus_to_course(
             {strip_version(k.get("koodiUri")) for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
              if isinstance(k, dict) and strip_version(k.get("koodiUri"))}
         ),
+        # the programme's own name and its qualification titles: what its level is read from
+        "koulutus_name": texts(koulutus.get("nimi")) or None,
+        "qualification_titles": [
+            texts(t.get("nimi")) for t in koulutus_md.get("tutkintonimike") or [] if isinstance(t, dict) and texts(t.get("nimi"))
+        ],
         "official_names": [
             texts(k.get("nimi")) for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
             if isinstance(k, dict) and texts(k.get("nimi"))

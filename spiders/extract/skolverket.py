@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import LIVE, WITHDRAWN, iso_date, local_to_iso, record_state, term_of, text_fields
+from spiders.extract.common import LIVE, WITHDRAWN, iso_date, local_to_iso, public_url, record_state, term_of, text_fields
 from spiders.items import Course, Kept
 
 ZONE = "Europe/Stockholm"
@@ -197,7 +197,8 @@ def susanavet_event_to_course(
     # The event's page, else the education's, else the provider's, else the API document:
     # a listing without a page of its own is still a listing.
     urls = lang_urls(content.get("url")) or lang_urls(info.get("url")) or lang_urls(provider.get("url"))
-    url = urls.get("sv") or urls.get("en") or next(iter(urls.values()), None) or source_url
+    # the provider's page; never the API document (source_url), which a student cannot use
+    url = public_url(urls.get("sv") or urls.get("en") or next(iter(urls.values()), None))
     levels = [_code(l) for l in info.get("educationLevels") or [] if isinstance(l, dict)]
     seqf = _code(info.get("qualificationLevel"))
 
@@ -322,7 +323,9 @@ def planned_event_to_course(event: dict[str, Any], detail: dict[str, Any] | None
         source_id=event_id,
         source_url=source_url,
         # The provider's page for the event when the detail gives one; else the API document.
-        url=contact.get("web") or source_url,
+        # the provider's page for it; never the API document (that is source_url): a student
+        # cannot use it, and the register has no public page per event
+        url=public_url(contact.get("web")),
         title=title,
         title_lang="sv" if title else None,
         title_i18n={"sv": title} if title else {},
