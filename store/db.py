@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from store.listing import COURSE_COLUMN_TYPES, COURSE_FIELDS, Course
+from store.listing import COURSE_COLUMN_TYPES, COURSE_FIELDS, Course, HeldBack
 
 DEFAULT_DB = "aggregator.db"
 # A run that has added this many new listings, and more than the table held when it started, is
@@ -29,7 +29,7 @@ DEFAULT_DEFER_INDEXES_AFTER = 20_000
 DERIVED_FIELDS: tuple[str, ...] = tuple(
     f for f in COURSE_FIELDS
     if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang"))
-    or f in ("text_languages", "topics")
+    or f in ("text_languages", "topics", "start_from")
 )
 # Source facts whose change is a change of the listing (what course_changes records). Where the
 # record was read (a replay port, a mirror: source_url) and when are not its content.
@@ -396,6 +396,41 @@ def _m0016_rehash(db: sqlite_utils.Database) -> None:
                         [(_hash_content(dict(zip(columns, row[1:])), columns), row[0]) for row in rows])
 
 
+def _m0017_english_coverage(db: sqlite_utils.Database) -> None:
+    """How much of each source's current listings has English, and from where: a view per source,
+    field and method, and the share of English titles and descriptions in source_health."""
+    db.create_view("english_coverage", """
+        select c.source, 'title' as field, coalesce(c.title_en_method, '(no text)') as method, count(*) as listings,
+               round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is null), 1) as percent
+        from courses c where c.removed_at is null group by c.source, coalesce(c.title_en_method, '(no text)')
+        union all
+        select c.source, 'description', coalesce(c.description_en_method, '(no text)'), count(*),
+               round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is null), 1)
+        from courses c where c.removed_at is null group by c.source, coalesce(c.description_en_method, '(no text)')
+        order by 1, 2, 4 desc""", replace=True)
+    db.create_view("source_health", """
+        select s.name as source, s.country, s.last_successful_crawl,
+               round((julianday('now') - julianday(s.last_successful_crawl)) * 24, 1) as hours_since_success,
+               r.status as last_status, r.finished_at as last_finished, r.note as last_note,
+               (select count(*) from courses c where c.source = s.name and c.removed_at is null) as listings,
+               (select count(*) from courses c where c.source = s.name and c.removed_at is not null) as removed_listings,
+               (select min(c.last_seen) from courses c where c.source = s.name and c.removed_at is null) as oldest_last_seen,
+               (select round(100.0 * sum(c.title_en is not null and c.title_en_method != 'pending') / count(*), 1)
+                from courses c where c.source = s.name and c.removed_at is null) as english_title_percent,
+               (select round(100.0 * sum(c.description_en is not null and c.description_en_method != 'pending') / count(c.description), 1)
+                from courses c where c.source = s.name and c.removed_at is null) as english_description_percent
+        from sources s left join crawl_runs r on r.id = s.last_run_id
+        """, replace=True)
+
+
+def _m0018_held_back_listings(db: sqlite_utils.Database) -> None:
+    """Test and placeholder listings of the registers, kept out of courses (pipelines/holdback.py)."""
+    db["held_back_listings"].create(
+        {"id": str, "source": str, "source_id": str, "title": str, "provider_name": str, "url": str, "source_url": str,
+         "reason": str, "first_seen": str, "last_seen": str, "last_run_id": int},
+        pk="id", if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -414,6 +449,8 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0014_drop_unused_indexes", _m0014_drop_unused_indexes),
     ("0015_facet_indexes_in_title_order", _m0015_facet_indexes_in_title_order),
     ("0016_content_hash_without_empty_facts", lambda db: _m0016_rehash(db)),
+    ("0017_english_coverage", _m0017_english_coverage),
+    ("0018_held_back_listings", _m0018_held_back_listings),
 ]
 # sqlite-utils' own migration runner: each step and its record in one transaction, recorded in
 # the _sqlite_migrations table under this set's name.
@@ -703,6 +740,32 @@ class CourseStore:
         self.written.update(latest)
         if not self.deferred_indexes and self.counts["new"] >= self.defer_indexes_at:
             self.deferred_indexes = defer_course_indexes(self.db)
+
+    def hold_back(self, items: Iterable[HeldBack]) -> None:
+        """Record test and placeholder listings in ``held_back_listings`` (with the reason, first
+        and last seen) instead of ``courses``; one that an earlier run stored as a listing leaves
+        the courses table (counted ``held_back_removed``)."""
+        stamp = now_iso()
+        rows = {}
+        for item in items:
+            key = course_id(self.source, item.source_id)
+            self.written.add(key)
+            rows[key] = {"id": key, "source": self.source, "source_id": item.source_id, "title": item.title,
+                         "provider_name": item.provider_name, "url": item.url, "source_url": item.source_url,
+                         "reason": item.reason, "first_seen": stamp, "last_seen": stamp, "last_run_id": self.run_id}
+        if not rows:
+            return
+        with self.db.atomic():
+            known = {r["id"]: r["first_seen"] for r in self.db.query(
+                f"select id, first_seen from held_back_listings where id in ({','.join('?' * len(rows))})", list(rows))}
+            for key, row in rows.items():
+                row["first_seen"] = known.get(key, stamp)
+            self.db["held_back_listings"].upsert_all(rows.values(), pk="id")
+            marks = ",".join("?" * len(rows))
+            self.db.execute(f"delete from course_topics where course_id in ({marks})", list(rows))
+            removed = self.db.execute(f"delete from courses where id in ({marks})", list(rows)).rowcount
+        self.counts["held_back"] += len(rows)
+        self.counts["held_back_removed"] += max(removed, 0)
 
     def _existing(self, ids: list[str], columns: str) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

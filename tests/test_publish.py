@@ -40,11 +40,17 @@ def test_snapshot_is_a_consistent_immutable_copy_replaced_atomically(db_path, tm
     assert "second" not in names(reader)
     assert "second" in names(sqlite3.connect(f"file:{target}?immutable=1", uri=True))
     assert sorted(p.name for p in target.parent.iterdir()) == ["aggregator.db"]
+    # shaped for the site: one-column indexes for the facets of the whole table, analysed
+    indexes = {row[0] for row in reader.execute("select name from sqlite_master where type = 'index'")}
+    assert {"site_courses_country", "site_courses_region", "site_course_topics_topic"} <= indexes
+    plan = " ".join(r[3] for r in reader.execute("explain query plan select country, count(*) from (select * from courses) group by country"))
+    assert "site_courses_country" in plan
 
 
 def test_default_facets_of_the_metadata_have_covering_indexes_for_filtered_pages(db_path):
     metadata = yaml.safe_load(METADATA.read_text("utf-8"))
-    assert tuple(metadata["databases"]["aggregator"]["tables"]["courses"]["facets"]) == DEFAULT_FACETS
+    facets = metadata["databases"]["aggregator"]["tables"]["courses"]["facets"]
+    assert tuple(f["counted"] if isinstance(f, dict) else f for f in facets) == DEFAULT_FACETS
     db = open_db(db_path)
     for filtered in DEFAULT_FACETS:
         for facet in DEFAULT_FACETS:
@@ -213,7 +219,11 @@ def test_facets_of_a_snapshot_and_of_the_live_database_are_datasettes_own_counts
     assert 0 < page["filtered_table_rows_count"] == len(selected) == len(page["rows"])
     for column in (*DEFAULT_FACETS, "municipality"):
         assert facet_values(page, column) == expected_facet(selected, column)
-        assert page["facet_results"][column]["type"] == "column"
+        assert page["facet_results"][column]["type"] == ("column" if column == "municipality" else "counted")
+    # the default facets of a page narrowed only by counted columns and a topic: from the counts
+    counted = [s for s in sql if (" from [facet_counts] " in s or " from [facet_topic_counts] " in s) and not s.startswith("select topic ")]
+    assert len(counted) == len(DEFAULT_FACETS) and all(s.startswith(tuple(f"select {c} as value, sum(listings)" for c in DEFAULT_FACETS)) for s in counted)
+    assert ("from [facet_topic_counts]" in " ".join(counted)) == ("topics__arraycontains" in query)
     topics = Counter(topic for r in selected for topic in set(json.loads(r["topics"] or "[]")))
     assert dict(facet_values(page, "topics")) == dict(topics)
     assert page["facet_results"]["topics"]["type"] == "topic"
@@ -223,10 +233,17 @@ def test_facets_of_a_snapshot_and_of_the_live_database_are_datasettes_own_counts
         assert shown["label"] == TOPIC_LABELS[shown["value"]]
         assert shown["selected"] == (f"topics__arraycontains={shown['value']}" in query)
         assert (f"topics__arraycontains={shown['value']}" in shown["toggle_url"]) != shown["selected"]
-    # Datasette's own facet query for each column, over the page's own query
+    # Datasette's own facet query for a column not counted by default, over the page's own query;
+    # the topics from the counts, but a topic's page from its listings' arrays (which other
+    # topics they carry is not in the counts)
     assert sum(s.startswith("select municipality as value, count(*) as count from (") for s in sql) == 1
-    (live, _), = facet_pages(db_path, [path], immutable=False)
+    assert any(s.startswith("select topic as value, sum(listings) as count from [facet_topic_counts]") for s in sql) == ("topics__" not in query)
+    assert any("json_each(facet_rows" in s for s in sql) == ("topics__" in query)
+    (live, live_sql), = facet_pages(db_path, [path], immutable=False)
+    # a live database has no counts: its whole table's topics from course_topics
+    assert any(s.startswith("select topic as value, count(*) as count from [course_topics] group by topic") for s in live_sql) == (query == "")
     assert live["facet_results"] == page["facet_results"] and live["rows"] == page["rows"]
+    assert not any("sum(listings) as count" in s for s in live_sql)  # a live database: Datasette's own queries
 
 
 def test_facets_of_a_search_or_any_other_filter_are_counted_from_the_matching_listings(db_path, tmp_path):
@@ -239,7 +256,7 @@ def test_facets_of_a_search_or_any_other_filter_are_counted_from_the_matching_li
     matching = [lambda r: r["title"].startswith("Batteri"), lambda r: (r["eqf_level"] or 0) > 4 and r["region"] == "Norrbottens län",
                 lambda r: "hydrogen" in (r["topics"] or "") and "batteries" in (r["topics"] or "")]
     pages = zip(facet_pages(published, paths, immutable=True), facet_pages(db_path, paths, immutable=False), matching, (2, 30, 30))
-    for (page, _), (live, _), matches, size in pages:
+    for (page, sql), (live, _), matches, size in pages:
         selected = [r for r in rows if matches(r)]
         assert 0 < len(selected) == len(page["rows"])
         for column in DEFAULT_FACETS:
@@ -248,6 +265,7 @@ def test_facets_of_a_search_or_any_other_filter_are_counted_from_the_matching_li
             assert page["facet_results"][column]["truncated"] == (len(expected) > size)
         assert live["facet_results"] == page["facet_results"]
         assert page["filtered_table_rows_count"] == live["filtered_table_rows_count"] == len(selected)
+        assert not any("sum(listings) as count" in s for s in sql)  # a search, _where, two topics: from the listings
 
 
 def test_a_published_snapshot_is_read_memory_mapped_and_a_live_database_is_not(db_path, tmp_path):
@@ -277,13 +295,14 @@ def test_the_courses_page_shows_its_main_columns_with_a_link_to_all_and_json_kee
         return re.findall(r'<th [^>]*data-column="([^"]+)"', html), len(cells), html
 
     columns, cells, html = shown("/aggregator/courses")
-    assert columns == [c for c in every if c in browse] and cells == 5 * len(browse)
+    assert columns == browse and cells == 5 * len(browse)  # in the metadata's order: the English title first
+    assert browse[:3] == ["id", "title_en", "title"]
     assert f"{len(browse)} of {len(every)} columns shown" in html and "/aggregator/courses?_allcolumns=1" in html
     columns, cells, html = shown("/aggregator/courses?_allcolumns=1&region=Norrbottens+l%C3%A4n")
     assert columns == every and cells == len(every) * len(datasette_get(db_path, "/aggregator/courses.json?region=Norrbottens+l%C3%A4n").json()["rows"])
     assert "Show the main columns" in html
     assert shown("/aggregator/courses?_col=title&_col=region")[0] == ["id", "title", "region"]  # Datasette's own choice
-    assert shown("/aggregator/courses?_nocol=title_en")[0] == [c for c in every if c in browse and c != "title_en"]
+    assert shown("/aggregator/courses?_nocol=title_en")[0] == [c for c in browse if c != "title_en"]
     assert datasette_get(db_path, "/aggregator/courses.json?_shape=objects").json()["rows"][0].keys() == set(every)
     assert shown("/aggregator/crawl_runs")[0] == list(open_db(db_path)["crawl_runs"].columns_dict)  # other tables: every column
 
