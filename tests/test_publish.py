@@ -266,6 +266,9 @@ def test_facets_of_a_search_or_any_other_filter_are_counted_from_the_matching_li
         assert live["facet_results"] == page["facet_results"]
         assert page["filtered_table_rows_count"] == live["filtered_table_rows_count"] == len(selected)
         assert not any("sum(listings) as count" in s for s in sql)  # a search, _where, two topics: from the listings
+        # read once for the four default facets together, not once per facet
+        assert sum(s.endswith("group by country, education_type, eqf_level, region") for s in sql) == 1
+        assert not any(s.startswith("select region as value, count(*)") for s in sql)
 
 
 def test_a_published_snapshot_is_read_memory_mapped_and_a_live_database_is_not(db_path, tmp_path):

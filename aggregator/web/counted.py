@@ -90,21 +90,60 @@ async def page_counts(facet: Facet) -> tuple[str, list[str], dict[str, Any], fro
     return table, clauses, params, columns
 
 
+def _sqlite_order(value: Any) -> tuple:
+    """SQLite's order of values: numbers, then text (by code point, as BINARY), then blobs."""
+    rank = 1 if isinstance(value, (int, float)) else 2 if isinstance(value, str) else 3
+    return rank, value
+
+
 class CountedFacet(Facet):
     type = "counted"
 
     async def suggest(self):
         return []
 
+    def _reads_rows_anyway(self) -> bool:
+        """Whether the page is narrowed by something no index counts (a search, ``_where``, a
+        topic): its listings are then read once for every facet together rather than once per
+        facet. A page narrowed by columns only counts each facet from an index instead."""
+        return any(key in ("_search", "_where") or key.startswith("_search_") or key.endswith("__arraycontains")
+                   for key in self.request.args)
+
+    async def _together(self, columns: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
+        """Each column's facet rows from one grouping of the page's listings by all the columns:
+        the same values, counts and order as Datasette's query per column (most listings first,
+        then by value in SQLite's order). A search matching 8,000 of 300,000 listings: 4 x 14 ms
+        -> one query."""
+        grouped = ", ".join(escape_sqlite(c) for c in columns)
+        rows = await self.ds.execute(self.database, f"select {grouped}, count(*) from ({self.sql}) group by {grouped}",
+                                     self.params, truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+        tallies = {column: {} for column in columns}
+        for row in rows.rows:
+            for i, column in enumerate(columns):
+                if row[i] is not None:
+                    tallies[column][row[i]] = tallies[column].get(row[i], 0) + row[len(columns)]
+        return {column: [{"value": value, "count": n} for value, n in
+                         sorted(tally.items(), key=lambda item: (-item[1], _sqlite_order(item[0])))[:limit]]
+                for column, tally in tallies.items()}
+
     async def facet_results(self):
         results, timed_out = [], []
         size = self.get_facet_size()
         pairs = self.get_querystring_pairs()
         counts = await page_counts(self)
+        together: dict[str, list] = {}
+        configured = [c["config"].get("column") or c["config"]["simple"] for c in self.get_configs()]
+        if counts is None and len(configured) > 1 and self._reads_rows_anyway():
+            try:
+                together = await self._together(configured, size + 1)
+            except QueryInterrupted:
+                together = {}  # each facet alone instead
         for source_and_config in self.get_configs():
             column = source_and_config["config"].get("column") or source_and_config["config"]["simple"]
             col = escape_sqlite(column)
-            if counts is not None and column in counts[3]:
+            if column in together:
+                sql = None
+            elif counts is not None and column in counts[3]:
                 table, clauses, params, _ = counts
                 where = " and ".join([*clauses, f"{col} is not null"])
                 sql = (f"select {col} as value, sum(listings) as count from [{table}] where {where}"
@@ -114,8 +153,8 @@ class CountedFacet(Facet):
                        f" group by {col} order by count desc, value limit {size + 1}")
                 params = self.params
             try:
-                rows = (await self.ds.execute(self.database, sql, params, truncate=False,
-                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
+                rows = together[column] if sql is None else (await self.ds.execute(
+                    self.database, sql, params, truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
