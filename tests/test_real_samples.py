@@ -1,0 +1,98 @@
+"""Real documents are the acceptance: every recorded response in ../shared/samples goes through
+the spiders and every pipeline into the database, the exports and the site, and a chosen set of
+real listings is checked field by field (skipped when the samples are absent)."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import sqlite_utils
+
+from tests.conftest import SAMPLES, datasette_get, run_cli
+
+# (level, how it was obtained, credits, unit, ECTS, url kind, start_from) of real listings
+EXPECTED = {
+    # Finnish vocational qualifications: the kind in the qualification's name, or EQF given
+    "1.2.246.562.17.00000000000000000001": (4, "derived from the qualification's name (perustutkinto)", 180.0, "osaamispiste", None, "opintopolku", None),
+    "1.2.246.562.17.00000000000000000434": (4, "derived from the qualification's name (ammattitutkinto)", 150.0, "osaamispiste", None, "opintopolku", "2023-08-01"),
+    "1.2.246.562.17.00000000000000005375": (4, "given (EQF level stated by the source)", 180.0, "osaamispiste", None, "opintopolku", "2023-08-01"),
+    # a UAS bachelor's programme: the degree title; the unit the type fixes, so ECTS
+    "1.2.246.562.17.00000000000000000420": (6, "derived from the degree title", 240.0, "opintopiste", 240.0, "opintopolku", "2020-08-01"),
+    # Swedish: an advanced YH programme, a first-cycle university course, komvux at two levels
+    "e.myh.27538": (6, "derived from the qualification type", 400.0, "yh-poäng", 120.0, None, "2025-08-01"),
+    "e.uoh.hj.lgrg14.12887.20252": (6, "derived from the entry requirements", 7.5, "högskolepoäng", 7.5, None, "2025-08-18"),
+    "e.IST.514232VUXFLEXGRNENGA": (2, "derived from the school form", 100.0, "gymnasiepoäng", None, None, None),
+    "e.IST.33006RLXACNVUXY251BAG": (4, "derived from the school form", 1400.0, "gymnasiepoäng", None, None, "2025-01-06"),
+    "e.sv.yh.ytpl.2281.20252": (6, "derived from the qualification type", 400.0, "yh-poäng", 120.0, "provider", "2025-08-25"),
+}
+HELD_BACK = {
+    "1.2.246.562.17.00000000000000000469": "test_listing:title",  # "(testi) Hevosten hyvinvoinnista huolehtiminen"
+    "1.2.246.562.17.00000000000000000404": "test_listing:title",  # "PetteriT:n testitoteutus"
+    "1.2.246.562.17.00000000000000000471": "placeholder_text",  # a Lorem ipsum description
+}
+API_PATHS = ("/konfo-backend/", "/planned-educations/", "/susa-navet/", "127.0.0.1")
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    if not SAMPLES.is_dir():
+        pytest.skip(f"shared samples not found at {SAMPLES}")
+    samples_dir = SAMPLES
+    folder = tmp_path_factory.mktemp("real")
+    replay, db_path, exports = folder / "replay", folder / "aggregator.db", folder / "exports"
+    run_cli("samples", str(samples_dir), str(replay))
+    result = run_cli("--db", str(db_path), "nightly", "--replay", str(replay), "--no-models", "--export-dir", str(exports))
+    return db_path, exports, result
+
+
+def url_kind(url: str | None) -> str | None:
+    if not url:
+        return None
+    return "opintopolku" if url.startswith("https://opintopolku.fi/konfo/") else "provider"
+
+
+def test_chosen_real_listings_field_by_field(crawled):
+    db_path, _, _ = crawled
+    rows = {r["source_id"]: r for r in sqlite_utils.Database(db_path)["courses"].rows}
+    for source_id, (eqf, method, credits, unit, ects, kind, start_from) in EXPECTED.items():
+        row = rows[source_id]
+        got = (row["eqf_level"], row["eqf_method"], row["credits"], row["credit_unit"], row["ects"], url_kind(row["url"]), row["start_from"])
+        assert got[0] == eqf and got[1].startswith(method), (source_id, got)
+        assert got[2:] == (credits, unit, ects, kind, start_from), (source_id, got)
+
+
+def test_every_real_listing_has_a_level_or_the_reason_and_a_link_a_person_can_open(crawled):
+    db_path, _, _ = crawled
+    db = sqlite_utils.Database(db_path)
+    rows = list(db["courses"].rows)
+    assert len(rows) >= 29
+    for row in rows:
+        assert row["eqf_method"], row["source_id"]  # a level with its method, or no level with the reason
+        assert (row["eqf_level"] is None) == row["eqf_method"].startswith("no level"), row["source_id"]
+        assert not any(part in (row["url"] or "") for part in API_PATHS), (row["source_id"], row["url"])
+        assert row["source_url"]
+        if row["country"] == "FI" and row["education_type_source"] in ("amm", "amk", "yo", "lk"):
+            assert row["eqf_level"], row["source_id"]
+        if row["education_type_source"] in ("amk", "yo") and row["credits"]:
+            assert row["credit_unit"] == "opintopiste" and row["ects"] == row["credits"], row["source_id"]
+        if row["start_term"] and row["start_term"][:4].isdigit():
+            assert row["start_from"], row["source_id"]
+    # starting soon can list Finnish offerings: they have a term, and now a first day
+    assert any(r["country"] == "FI" and r["start_date"] is None and r["start_from"] for r in rows)
+
+
+def test_test_and_placeholder_listings_are_held_back_everywhere(crawled):
+    db_path, exports, _ = crawled
+    db = sqlite_utils.Database(db_path)
+    held = {r["source_id"]: r["reason"] for r in db["held_back_listings"].rows}
+    assert held == HELD_BACK
+    assert not db.execute(f"select count(*) from courses where source_id in ({','.join('?' * len(HELD_BACK))})", list(HELD_BACK)).fetchone()[0]
+    counters = json.loads(db.execute("select counters from crawl_runs where source = 'opintopolku_fi'").fetchone()[0])
+    assert counters["held_back/test_listing:title"] == 2 and counters["held_back/placeholder_text"] == 1
+    with open(exports / "courses.csv", newline="", encoding="utf-8") as exported:
+        ids = {row["source_id"] for row in csv.DictReader(exported)}
+    assert ids and not ids & set(HELD_BACK)
+    page = datasette_get(str(db_path), "/aggregator/courses.json?_search=testi&_shape=objects").json()
+    assert not {r["source_id"] for r in page["rows"]} & set(HELD_BACK)
