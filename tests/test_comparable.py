@@ -56,7 +56,14 @@ def test_eqf_given_is_never_presented_as_derived_and_derivations_say_how():
     assert level(yh)[0] == 6 and "kvalificerad" in level(yh)[2]
     second_cycle = Course(country="SE", education_type_source="HS", extras={"education_levels": ["A1N"]})
     assert level(second_cycle)[0] == 7
-    assert level(Course(country="FI", education_type_source="tuva")) == (None, None, None)
+    # no level, with the reason
+    eqf, national, reason = level(Course(country="FI", education_type_source="tuva"))
+    assert (eqf, national) == (None, None) and reason.startswith("no level:") and "TUVA" in reason
+    assert level(Course(country="FI", education_type_source="amm", title="Ajoneuvoalan perustutkinto"))[0] == 4
+    assert level(Course(country="FI", education_type_source="amm", title="Rakennusalan erikoisammattitutkinto"))[0] == 5
+    assert level(Course(country="FI", education_type_source="amk", title="Insinööri (ylempi AMK), energiavarastointi"))[0] == 7
+    assert level(Course(country="FI", education_type_source="lk"))[0] == 4
+    assert level(Course(country="SE", education_type_source="FHS"))[2].startswith("no level: folk high school")
 
 
 def test_ects_equivalents_flag_estimates_and_refuse_competence_points():
@@ -152,8 +159,9 @@ def test_topics_are_stored_with_evidence_and_the_planner_queries_run(db_path):
     border = datasette_get(db_path, "/aggregator/across_the_border_languages.json?_shape=array").json()
     assert {r["title"] for r in border} >= {"Akkutekniikan muuntokoulutus, Kokkola 2027", "Batterikemi"}
     eqf = datasette_get(db_path, "/aggregator/battery_programmes_eqf_5_6.json?_shape=array").json()
-    # Luleå's course (EQF 6, English) and Skellefteå's YH programme (EQF 5, Swedish); Centria's UAS
-    # conversion programme has no level in the fixture, so it is not claimed to be EQF 6
-    assert {r["title"] for r in eqf} == {"Batterikemi", "Produktionstekniker batteritillverkning – distans"}
+    # Luleå's course (EQF 6, English), Skellefteå's YH programme (EQF 5, Swedish) and Centria's UAS
+    # conversion programme, an engineer (AMK) degree: EQF 6 from the degree title in its name
+    assert {r["title"] for r in eqf} == {"Batterikemi", "Produktionstekniker batteritillverkning – distans",
+                                         "Akkutekniikan muuntokoulutus, Kokkola 2027"}
     facets = datasette_get(db_path, "/aggregator/courses.json?_facet=education_type&_facet=eqf_level&_facet_topic=topics&_size=0").json()
     assert {"education_type", "eqf_level", "topics"} <= set(facets["facet_results"])

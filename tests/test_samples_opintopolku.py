@@ -24,7 +24,10 @@ def test_spider_over_the_real_samples_matches_the_documents(samples_dir, tmp_pat
 
     db = sqlite_utils.Database(db_path)
     rows = {r["source_id"]: r for r in db["courses"].rows}
-    assert set(rows) == set(laid_out["toteutus"])
+    # every document is a listing, but the register's test and placeholder entries are held back
+    held_back = {r["source_id"] for r in db["held_back_listings"].rows}
+    assert set(rows) | held_back == set(laid_out["toteutus"]) and not set(rows) & held_back
+    assert len(held_back) == 3
     toteutus_dir = replay / "konfo-backend" / "external" / "toteutus"
     for oid, row in rows.items():
         doc = json.loads((toteutus_dir / oid).read_text("utf-8"))

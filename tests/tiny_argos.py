@@ -184,3 +184,23 @@ if __name__ == "__main__":
     parser.add_argument("--version", default="1.0")
     args = parser.parse_args()
     print(build_package(args.out_dir, args.source, args.version))
+
+
+def write_package_index(folder: str | Path, packages: list[Path], server_url: str) -> Path:
+    """An Argos package index like the public one (index.json with each package's metadata and a
+    download link) listing ``packages``, copied into ``folder`` to be served at ``server_url``."""
+    import json
+    import shutil
+    import zipfile
+
+    folder = Path(folder)
+    entries = []
+    for package in packages:
+        shutil.copy(package, folder / package.name)
+        with zipfile.ZipFile(package) as archive:
+            metadata_name = next(n for n in archive.namelist() if n.endswith("/metadata.json") and n.count("/") == 1)
+            metadata = json.loads(archive.read(metadata_name))
+        entries.append({**metadata, "links": [f"{server_url}/{package.name}"]})
+    index = folder / "index.json"
+    index.write_text(json.dumps(entries), "utf-8")
+    return index
