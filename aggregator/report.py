@@ -11,7 +11,13 @@ FACTS = {
     "credits": "credits is not null",
     "start": "start_date is not null or start_term is not null or rolling_admission = 1",
     "dates": "start_date is not null",
-    "english_title": "title_en is not null and title_en != ''",
+    "eqf_level": "eqf_level is not null",
+    "level_or_reason": "eqf_method is not null",
+    "credit_unit": "credits is not null and credit_unit is not null and credit_unit != ''",
+    "ects": "ects is not null",
+    "public_url": "url is not null and url != ''",
+    "start_from": "start_from is not null",
+    "english_title": "title_en is not null and title_en != '' and title_en_method != 'pending'",
     "provider_english_title": "title_lang = 'en' or json_extract(title_i18n, '$.en') is not null",
 }
 

@@ -96,3 +96,25 @@ def test_test_and_placeholder_listings_are_held_back_everywhere(crawled):
     assert ids and not ids & set(HELD_BACK)
     page = datasette_get(str(db_path), "/aggregator/courses.json?_search=testi&_shape=objects").json()
     assert not {r["source_id"] for r in page["rows"]} & set(HELD_BACK)
+
+
+# The least share (%) of each source's listings with each fact on the shared samples (aggregator
+# coverage); what the samples cannot give is 0 (Planned Educations' list has no provider pages).
+MINIMUMS = {
+    "opintopolku_fi": {"eqf_level": 100, "level_or_reason": 100, "credit_unit": 100, "public_url": 100, "start_from": 80},
+    "plannededucations_se": {"eqf_level": 90, "level_or_reason": 100, "credit_unit": 100, "start_from": 50},
+    "susanavet_se": {"level_or_reason": 100, "public_url": 100, "start_from": 100},
+}
+
+
+def test_coverage_per_source_meets_its_minimums(crawled):
+    db_path, _, _ = crawled
+    printed = run_cli("--db", str(db_path), "coverage").stdout
+    print(printed)
+    from aggregator.report import coverage
+
+    shares = {row["source"]: row for row in coverage(sqlite_utils.Database(db_path))}
+    for source, minimums in MINIMUMS.items():
+        for fact, least in minimums.items():
+            assert shares[source][fact] >= least, (source, fact, shares[source][fact])
+    assert "level_or_reason" in printed.splitlines()[0]
