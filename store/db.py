@@ -431,6 +431,14 @@ def _m0018_held_back_listings(db: sqlite_utils.Database) -> None:
         pk="id", if_not_exists=True)
 
 
+def _m0019_course_duplicates(db: sqlite_utils.Database) -> None:
+    """Listings of one offering from a second source (DUPLICATE_SOURCES), kept whole beside the
+    preferred source's listing: the courses columns and duplicate_of."""
+    columns = {name: kind for name, kind in db["courses"].columns_dict.items()}
+    db[DUPLICATES_TABLE].create({**columns, "duplicate_of": str}, pk="id", if_not_exists=True)
+    db[DUPLICATES_TABLE].create_index(["duplicate_of"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -451,6 +459,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0016_content_hash_without_empty_facts", lambda db: _m0016_rehash(db)),
     ("0017_english_coverage", _m0017_english_coverage),
     ("0018_held_back_listings", _m0018_held_back_listings),
+    ("0019_course_duplicates", _m0019_course_duplicates),
 ]
 # sqlite-utils' own migration runner: each step and its record in one transaction, recorded in
 # the _sqlite_migrations table under this set's name.
@@ -505,6 +514,14 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return pending
 
 
+# Sources that describe the same offerings as a preferred one, with the same ids: Planned
+# Educations publishes Susa-navet's adult-education events under their Susa-navet event ids. One
+# offering is one listing: the preferred source's row is the listing in courses; the other
+# source's row is kept whole in course_duplicates, with duplicate_of naming the listing.
+DUPLICATE_SOURCES = {"plannededucations_se": "susanavet_se"}
+DUPLICATES_TABLE = "course_duplicates"
+
+
 # the store's own columns beside the Course fields
 BOOKKEEPING_COLUMNS = ("content_hash", "first_seen", "last_seen", "removed_at", "last_run_id")
 
@@ -523,6 +540,11 @@ def add_course_columns(db: sqlite_utils.Database) -> list[str]:
                              "which this version does not know: was a column renamed by hand? Rename it back, or restore a backup")
     for name in missing:
         db["courses"].add_column(name, COURSE_COLUMN_TYPES[name])
+    if db[DUPLICATES_TABLE].exists():
+        kept = db[DUPLICATES_TABLE].columns_dict
+        for name, kind in COURSE_COLUMN_TYPES.items():
+            if name not in kept:
+                db[DUPLICATES_TABLE].add_column(name, kind)
     return missing
 
 
@@ -687,7 +709,11 @@ class CourseStore:
         self.db = db
         self.source = source
         self.run_id = run_id
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0, "kept": 0, "merged_duplicates": 0}
+        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0, "kept": 0, "merged_duplicates": 0,
+                       # kept apart from courses: another source's listing of the same offering
+                       # (duplicates; moved out when the preferred source lists it: duplicates_absorbed),
+                       # test and placeholder entries (held_back; moved out: held_back_removed)
+                       "duplicates": 0, "duplicates_absorbed": 0, "held_back": 0, "held_back_removed": 0}
         # Deletion records seen during the run: applied by ``finish_run`` only when the run is
         # judged clean, like the removal of unseen listings (a run that fails changes nothing).
         self.staged_removals: set[str] = set()
@@ -733,13 +759,76 @@ class CourseStore:
                     self.written.add(key)
                     out.append(key)
         with self.db.atomic():
+            rows, duplicates = self._split_duplicates(rows)
+            if self.source in DUPLICATE_SOURCES and rows:  # listed here again: no longer a duplicate
+                for start in range(0, len(rows), 500):
+                    chunk = [r["id"] for r in rows[start:start + 500]]
+                    self.db.execute(f"delete from [{DUPLICATES_TABLE}] where id in ({','.join('?' * len(chunk))})", chunk)
             self._upsert(rows, stamp, repeats)
-            self._topics(live)
+            self._topics([c for c in live if c.id not in duplicates])
             self._touch(seen, stamp)
+            self._keep_duplicates(duplicates, stamp)
+            self._absorb_duplicates([c.source_id for c in live], stamp)
             self.counts["kept"] += update_current(self.db, kept, self.run_id)
         self.written.update(latest)
         if not self.deferred_indexes and self.counts["new"] >= self.defer_indexes_at:
             self.deferred_indexes = defer_course_indexes(self.db)
+
+    def _split_duplicates(self, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        """This source's rows that a current listing of its preferred source already describes
+        (DUPLICATE_SOURCES), by id, with ``duplicate_of`` set, apart from the others."""
+        preferred = DUPLICATE_SOURCES.get(self.source)
+        if not preferred or not rows:
+            return rows, {}
+        listed: dict[str, str] = {}
+        source_ids = [r["source_id"] for r in rows]
+        for start in range(0, len(source_ids), 500):
+            chunk = source_ids[start:start + 500]
+            listed.update(self.db.execute(
+                f"select source_id, id from courses where source = ? and removed_at is null and source_id in ({','.join('?' * len(chunk))})",
+                [preferred, *chunk]).fetchall())
+        duplicates = {r["id"]: {**r, "duplicate_of": listed[r["source_id"]]} for r in rows if r["source_id"] in listed}
+        return [r for r in rows if r["id"] not in duplicates], duplicates
+
+    def _keep_duplicates(self, duplicates: dict[str, dict[str, Any]], stamp: str) -> None:
+        """This source's rows of offerings its preferred source lists: kept whole in
+        course_duplicates, out of courses (a row that was the listing until the preferred source
+        listed it leaves courses now)."""
+        if not duplicates:
+            return
+        ids = list(duplicates)
+        marks = ",".join("?" * len(ids))
+        known = dict(self.db.execute(f"select id, first_seen from [{DUPLICATES_TABLE}] where id in ({marks})", ids).fetchall())
+        known.update(self.db.execute(f"select id, first_seen from courses where id in ({marks})", ids).fetchall())
+        for key, row in duplicates.items():
+            row.update(first_seen=known.get(key) or stamp, last_seen=stamp, removed_at=None, last_run_id=self.run_id)
+        self.db[DUPLICATES_TABLE].upsert_all(duplicates.values(), pk="id", alter=True)
+        self.db.execute(f"delete from course_topics where course_id in ({marks})", ids)
+        self.db.execute(f"delete from courses where id in ({marks})", ids)
+        self.written.update(ids)
+        self.counts["duplicates"] += len(ids)
+
+    def _absorb_duplicates(self, source_ids: list[str], stamp: str) -> None:
+        """For a preferred source: the other sources' listings of the same offerings (same ids)
+        leave courses for course_duplicates, naming this source's listing."""
+        others = [other for other, preferred in DUPLICATE_SOURCES.items() if preferred == self.source]
+        if not others or not source_ids:
+            return
+        for other in others:
+            for start in range(0, len(source_ids), 500):
+                chunk = source_ids[start:start + 500]
+                rows = list(self.db.query(
+                    f"select * from courses where source = ? and source_id in ({','.join('?' * len(chunk))})", [other, *chunk]))
+                if not rows:
+                    continue
+                for row in rows:
+                    row["duplicate_of"] = course_id(self.source, row["source_id"])
+                self.db[DUPLICATES_TABLE].upsert_all(rows, pk="id", alter=True)
+                ids = [r["id"] for r in rows]
+                marks = ",".join("?" * len(ids))
+                self.db.execute(f"delete from course_topics where course_id in ({marks})", ids)
+                self.db.execute(f"delete from courses where id in ({marks})", ids)
+                self.counts["duplicates_absorbed"] += len(ids)
 
     def hold_back(self, items: Iterable[HeldBack]) -> None:
         """Record test and placeholder listings in ``held_back_listings`` (with the reason, first

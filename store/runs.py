@@ -119,7 +119,9 @@ def finish_run(
     errors_by_kind = error_counts(stats)
     errors = sum(errors_by_kind.values())
     http_errors = sum(v for k, v in errors_by_kind.items() if k.startswith("http_") or k in HTTP_ERROR_KINDS)
-    items = counts["new"] + counts["changed"] + counts["unchanged"]
+    # listings seen: stored ones, and those kept apart (another source's listing of the same
+    # offering, a test entry) which are seen all the same
+    items = counts["new"] + counts["changed"] + counts["unchanged"] + counts.get("duplicates", 0) + counts.get("held_back", 0)
     verdict = judge(
         finish_reason=finish_reason,
         items=items,

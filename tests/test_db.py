@@ -377,3 +377,36 @@ def test_an_upgrade_recomputes_stored_hashes_without_recording_changes(db_path):
     run_id, store = open_run(db)
     store.write([course("1", credits=7.5, credit_unit="hp"), course("2")])
     assert store.counts["unchanged"] == 2 and db["course_changes"].count == 0
+
+
+def test_one_offering_from_two_swedish_registers_is_one_listing_whichever_is_crawled_first(db_path):
+    from store.db import DUPLICATES_TABLE
+
+    db = open_db(db_path)
+
+    def crawl(source, source_ids, **facts):
+        run_id, store = open_run(db, source)
+        store.write([dataclasses.replace(course(i, **facts), source=source, id=course_id(source, i)) for i in source_ids])
+        return store.counts
+
+    # Planned Educations first: its events are the listings until Susa-navet lists them
+    crawl("plannededucations_se", ["e.1", "e.2", "e.3"], credits=400.0, credit_unit="yh-poäng")
+    assert db["courses"].count == 3
+    counts = crawl("susanavet_se", ["e.1", "e.2", "e.9"], credits=400.0, credit_unit="yh-poäng")
+    assert counts["duplicates_absorbed"] == 2
+    listed = {(r["source"], r["source_id"]) for r in db["courses"].rows}
+    assert listed == {("susanavet_se", "e.1"), ("susanavet_se", "e.2"), ("susanavet_se", "e.9"), ("plannededucations_se", "e.3")}
+    kept = {r["source_id"]: r for r in db[DUPLICATES_TABLE].rows}
+    assert set(kept) == {"e.1", "e.2"} and kept["e.1"]["duplicate_of"] == course_id("susanavet_se", "e.1")
+    assert kept["e.1"]["source"] == "plannededucations_se" and kept["e.1"]["credits"] == 400.0  # its own facts, whole
+    # the next Planned Educations crawl keeps them apart, counted as seen, nothing new
+    counts = crawl("plannededucations_se", ["e.1", "e.2", "e.3"], credits=400.0, credit_unit="yh-poäng")
+    assert (counts["duplicates"], counts["new"], counts["unchanged"]) == (2, 0, 1)
+    assert db["courses"].count == 4 and db.execute("select count(*) from course_topics where course_id in "
+                                                   "(select id from course_duplicates)").fetchone()[0] == 0
+    # Susa-navet withdraws e.2: Planned Educations' listing of it is the listing again
+    db.execute("update courses set removed_at = '2026-01-01' where source = 'susanavet_se' and source_id = 'e.2'")
+    counts = crawl("plannededucations_se", ["e.1", "e.2", "e.3"], credits=400.0, credit_unit="yh-poäng")
+    assert counts["duplicates"] == 1
+    assert db.execute("select count(*) from courses where source = 'plannededucations_se' and source_id = 'e.2'").fetchone()[0] == 1
+    assert {r["source_id"] for r in db[DUPLICATES_TABLE].rows} == {"e.1"}
