@@ -79,6 +79,26 @@ TOPICS: dict[str, dict[str, object]] = {
     },
 }
 LANGUAGES = ("sv", "fi", "en")
+# Words whose sense depends on their context: "underhåll", "kunnossapito" and "maintenance" are
+# industrial maintenance next to a machine, plant or production word, and the upkeep of premises
+# in a description of animal care or cleaning ("toimitilojen puhtaana- ja kunnossapitotehtävistä").
+# Such a word tags its topic only with a word of NEAR within WINDOW words of it, and none of
+# NOT_NEAR there or in the word itself ("fastighetsunderhåll").
+WEAK = {"automation_maintenance": {"sv": ("underhåll",), "fi": ("kunnossapi",), "en": ("maintenance",)}}
+NEAR = {
+    "sv": ("industri", "maskin", "process", "anläggning", "produktion", "tillverkning", "fabrik", "mekani", "elektr", "automat",
+           "teknisk", "hydraulik", "pneumatik"),
+    "fi": ("teollisuu", "kone", "laite", "laitte", "tuotanto", "tuotannon", "tehta", "tehdas", "prosessi", "sähkö", "mekaani",
+           "automaat", "hydrauli", "pneumatiik"),
+    "en": ("industr", "machine", "equipment", "plant", "production", "manufactur", "mechanical", "electrical", "automation",
+           "hydraulic", "pneumatic"),
+}
+NOT_NEAR = {
+    "sv": ("fastighet", "lokal", "städ", "trädgård", "park", "bostad"),
+    "fi": ("toimitil", "kiinteistö", "siivo", "puhtaana", "piha", "asuin"),
+    "en": ("premises", "building", "cleaning", "property", "garden", "housing"),
+}
+WINDOW = 5
 FIELDS = ("title", "description", "title_en", "description_en", "keywords")
 
 
@@ -147,6 +167,37 @@ class Tag:
     fields: tuple[str, ...]
 
 
+def _weak(topic: str, word: str) -> bool:
+    """Whether the word tags the topic only through a context-dependent stem (WEAK)."""
+    stems = [stem for lang_stems in WEAK.get(topic, {}).values() for stem in lang_stems]
+    if not any(stem in word for stem in stems):
+        return False
+    strong = [t for lang in LANGUAGES for t in TERMS[lang] if t.topic == topic and not any(stem in t.stem for stem in stems)]
+    return not any(_matches(t, word) for t in strong)
+
+
+def _in_context(word: str, texts: dict[str, tuple[str | None, str | None]]) -> bool:
+    """Whether some occurrence of ``word`` in the texts has a NEAR word within WINDOW words and no
+    NOT_NEAR word there or inside the word itself."""
+    near = tuple(stem for stems in NEAR.values() for stem in stems)
+    not_near = tuple(stem for stems in NOT_NEAR.values() for stem in stems)
+    if any(stem in word for stem in not_near):
+        return False
+    if any(stem in word for stem in near + ("tekni",)):  # a compound that says it: underhållstekniker, kunnossapitoteknikko
+        return True
+    for text, _ in texts.values():
+        words = _WORD.findall((text or "").lower())
+        for i, candidate in enumerate(words):
+            if candidate != word:
+                continue
+            around = words[max(0, i - WINDOW):i] + words[i + 1:i + 1 + WINDOW]
+            if any(w.startswith(not_near) for w in around):
+                continue
+            if any(w.startswith(near) or any(stem in w for stem in near if len(stem) > 5) for w in around):
+                return True
+    return False
+
+
 def tag_texts(texts: dict[str, tuple[str | None, str | None]]) -> list[Tag]:
     """Topic tags for a listing's texts (field -> (text, language)), with the evidence. Swedish
     and Finnish terms are matched only in texts of that language ("akut" is Finnish for
@@ -173,6 +224,13 @@ def tag_texts(texts: dict[str, tuple[str | None, str | None]]) -> list[Tag]:
                     terms.add(match.group(0))
                     fields.add(field)
     order = list(TOPICS)
+    for topic in [t for t in found if t in WEAK]:
+        terms, fields = found[topic]
+        kept = {term for term in terms if not _weak(topic, term) or _in_context(term, texts)}
+        if kept:
+            found[topic] = (kept, fields)
+        else:
+            del found[topic]
     return [Tag(topic, tuple(sorted(terms)), tuple(f for f in FIELDS if f in fields))
             for topic, (terms, fields) in sorted(found.items(), key=lambda kv: order.index(kv[0]))]
 

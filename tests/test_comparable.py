@@ -144,6 +144,23 @@ def test_topic_tags_keep_their_evidence_and_respect_language():
     assert tag_texts({"description": ("Logistik: transporter och lagring av gods.", "sv")}) == []
 
 
+def test_maintenance_tags_only_in_an_industrial_context():
+    topics = lambda text, lang: {t.topic for t in tag_texts({"description": (text, lang)})}  # noqa: E731
+    # the real animal-care qualification: premises kept clean and in repair, not industrial maintenance
+    assert "automation_maintenance" not in topics(
+        "Eläinhoitolan osaamisalan suorittanut vastaa eläinten hoitotöiden lisäksi yrityksen toimitilojen puhtaana- ja "
+        "kunnossapitotehtävistä, tarvikkeiden hankinnasta, varastojen ylläpidosta ja täydentämisestä.", "fi")
+    assert "automation_maintenance" not in topics("Fastighetsunderhåll och städning av lokaler.", "sv")
+    assert "automation_maintenance" not in topics("Maintenance of school buildings and gardens.", "en")
+    # the same words next to machines, plants and production, or in a compound that says so
+    assert "automation_maintenance" in topics("Työskentelet teollisuuden kunnossapitotöissä ja laitteiden huollossa.", "fi")
+    assert "automation_maintenance" in topics("Kursen ger kunskaper i underhåll av maskiner och industriella anläggningar.", "sv")
+    assert "automation_maintenance" in topics("Preventive maintenance of production equipment.", "en")
+    assert "automation_maintenance" in topics("Underhållstekniker", "sv")
+    # strong terms need no context
+    assert "automation_maintenance" in topics("Industriell automation", "sv")
+
+
 def test_topics_are_stored_with_evidence_and_the_planner_queries_run(db_path):
     run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(SUSA))
     run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
