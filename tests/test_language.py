@@ -109,3 +109,15 @@ def test_detect_command_reads_lines_and_applies_the_declared_rule():
     lines = [l.split("\t") for l in process.stdout.splitlines()]
     assert [l[0] for l in lines] == ["en", "sv", "sv"]
     assert lines[2][2] == "und" and float(lines[0][1]) >= 0.9
+
+
+def test_short_swedish_degree_and_occupation_titles_are_swedish():
+    from translate.language import detector
+
+    found = detector()
+    for title in ("Maskinmekaniker", "Automationstekniker", "Kvalitetstekniker", "Tekn. kand., elektroteknik",
+                  "Teknologie magister", "Filosofie doktor", "Civilingenjör", "Fil. mag. i kemi"):
+        assert found.detect(title).language == "sv", title
+    # their Finnish and English counterparts stay Finnish and English
+    for title, lang in (("Sähköteknikko", "fi"), ("Konetekniikka", "fi"), ("Automation Technician", "en"), ("Master of Science", "en")):
+        assert found.detect(title).language == lang, title

@@ -55,9 +55,17 @@ CONFIDENT = 0.9  # confidence above which a detection overrides the declared lan
 # and Sweden-Swedish "(YH)" / "(högre YH)"; they decide single-word degree titles
 # ("Geronomi (AMK)", "Geronom (YH)") that n-grams cannot.
 MARKER_BONUS = 1.5
+# Swedish degree and occupation names are marked too: abbreviated degree titles ("Tekn. kand.",
+# "Fil. mag.", "Med. dr") and words ending in a Swedish title ("Maskinmekaniker",
+# "Automationstekniker", "Teknologie magister"), which n-grams of one or two words call Finnish or
+# English (Finnish says -teknikko, -mekaanikko, maisteri, kandidaatti; English -technician).
 MARKERS = {
     "fi": re.compile(r"\((?:ylempi )?AMK\)|\bAvoin (?:yo|AMK)\b"),
-    "sv": re.compile(r"\((?:högre )?YH\)"),
+    "sv": re.compile(r"\((?:högre )?YH\)"
+                     r"|\b(?:tekn|fil|med|pol|jur|ekon|farm|odont|teol|agr|civ)\.\s?(?:kand|mag|dr|lic|ing)\b"
+                     r"|\w(?:tekniker|mekaniker|ingenjör|ingenjörsexamen|kandidatexamen|magisterexamen)\b"
+                     r"|\b(?:teknologie|filosofie|medicine|ekonomie|juris|politices) (?:kandidat|magister|doktor|licentiat)\b",
+                     re.IGNORECASE),
 }
 
 _SAMI = re.compile(r"[đŋŧŊĐŦ]")
