@@ -15,7 +15,8 @@ from aggregator.web.settings import IMMUTABLE_CACHE_TTL, SITE_SETTINGS
 from tests.conftest import FIXTURES, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
-HOOKS = {"startup", "register_facet_classes", "filters_from_request", "prepare_connection", "handle_exception", "extra_css_urls"}
+HOOKS = {"startup", "register_facet_classes", "filters_from_request", "prepare_connection", "handle_exception", "extra_css_urls",
+         "extra_template_vars"}
 PAGES = [
     "/",
     "/aggregator",

@@ -13,6 +13,7 @@ overrides:
 - ``filters_from_request``: a picked topic looked up in ``course_topics`` (``topics.topic_lookup``);
 - ``prepare_connection``: a published snapshot read memory-mapped (``connections``);
 - ``handle_exception``: a visitor's mistakes answer 400 and 405, not 500 (``errors``);
+- ``extra_template_vars``: table and view pages without their CREATE statements;
 - ``startup``: the site's settings (``settings``, the one reach past the public interface).
 """
 
@@ -62,6 +63,15 @@ def handle_exception(datasette, request, exception):
     from aggregator.web.errors import visitor_mistake
 
     return visitor_mistake(datasette, request, exception)
+
+
+@hookimpl
+def extra_template_vars(view_name):
+    # public pages show data, not schema: no CREATE TABLE / CREATE VIEW under a table or view
+    # (the schema is in the exports' datapackage.json and at /-/ pages)
+    if view_name == "table":
+        return {"table_definition": None, "view_definition": None}
+    return {}
 
 
 @hookimpl

@@ -1,0 +1,132 @@
+"""The public site in a real browser: Debian's Chromium driven by Playwright (the system browser
+through ``executable_path``; Playwright's own browser download is not needed). Every page type a
+visitor meets is opened: it must answer 200, show its main content and log no console error. A
+screenshot of each is saved under the folder the run prints (AGGREGATOR_SCREENSHOTS, or a
+temporary folder). Skipped, with the reason, where Chromium or Playwright is missing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import sqlite_utils
+
+from aggregator.publish import served
+from aggregator.snapshot import snapshot
+from tests.conftest import FIXTURES, run_cli
+
+CRAWLS = [
+    ("opintopolku_fi", FIXTURES / "opintopolku_fi" / "four_offerings" / "responses", []),
+    ("susanavet_se", FIXTURES / "susanavet_se" / "six_school_forms" / "responses", ["-a", "municipalities=2482,2480,2580,2421"]),
+    ("plannededucations_se", FIXTURES / "plannededucations_se" / "municipality_filter" / "responses", ["-a", "municipalities=2482,2480"]),
+]
+
+
+def chromium_path() -> str | None:
+    return next((path for path in (os.environ.get("AGGREGATOR_CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"))
+                 if path and Path(path).exists()), None)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); the browser tests did not run")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install playwright); the browser tests did not run")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The demo database (every source's recorded responses), published and served as deployed."""
+    folder = tmp_path_factory.mktemp("site")
+    db_path = folder / "aggregator.db"
+    for spider, responses, arguments in CRAWLS:
+        # the fixture cases include a source error on purpose (a flagged run still stores its listings)
+        run_cli("--db", str(db_path), "crawl", spider, "--replay", str(responses), *arguments, check=False)
+    assert {r[0] for r in sqlite_utils.Database(db_path).execute("select distinct source from courses")} == {c[0] for c in CRAWLS}
+    published = folder / "public" / "aggregator.db"
+    snapshot(db_path, published)
+    with served(str(published), immutable=True) as base:
+        yield base, published
+
+
+@pytest.fixture(scope="module")
+def screenshots():
+    folder = Path(os.environ.get("AGGREGATOR_SCREENSHOTS") or tempfile.mkdtemp(prefix="aggregator-screenshots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+def pages_of(published: Path) -> dict[str, tuple[str, str]]:
+    """name -> (path, a CSS selector of the page's main content)."""
+    db = sqlite_utils.Database(published)
+    pages = {
+        "home": ("/", "h1"),
+        "database": ("/aggregator", ".db-table"),
+        "courses": ("/aggregator/courses", "table.rows-and-columns td.col-title_en"),
+        "courses-filtered-faceted": ("/aggregator/courses?country=SE&_facet_topic=topics&_facet_counted=source", ".facet-results"),
+        "courses-search": ("/aggregator/courses?_search=batteri", "table.rows-and-columns td"),
+        "courses-all-columns": ("/aggregator/courses?_allcolumns=1", "table.rows-and-columns td.col-description"),
+        "topic-page": ("/aggregator/courses?topics__arraycontains=batteries_energy_storage", "table.rows-and-columns td"),
+    }
+    # a row page of every kind of listing: each source and education type there is
+    for source, kind, listing in db.execute(
+            "select source, coalesce(education_type, 'none'), min(id) from courses group by source, education_type"):
+        pages[f"row-{source}-{kind}"] = (f"/aggregator/courses/{listing}", "table.rows-and-columns")
+    for query in ("supply_by_topic_region_level", "across_the_border_languages", "battery_programmes_eqf_5_6"):
+        pages[f"query-{query}"] = (f"/aggregator/{query}", "h1")
+    pages["query-starting_soon_in_topic"] = ("/aggregator/starting_soon_in_topic?topic=" + quote("batteries_energy_storage"), "h1")
+    for view in ("source_health", "english_coverage", "language_disagreements"):
+        pages[f"view-{view}"] = (f"/aggregator/{view}", "table.rows-and-columns, p.zero-results")
+    for table in ("providers", "sources", "crawl_runs", "course_topics", "held_back_listings"):
+        pages[f"table-{table}"] = (f"/aggregator/{table}", "h1")
+    return pages
+
+
+def test_every_page_type_opens_in_chromium_with_its_content_and_no_console_errors(browser, site, screenshots):
+    base, published = site
+    failures = []
+    pages = pages_of(published)
+    assert sum(name.startswith("row-") for name in pages) >= 5
+    for name, (path, selector) in pages.items():
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+        response = page.goto(base + path, wait_until="networkidle")
+        status = response.status if response else None
+        found = page.query_selector(selector) is not None
+        page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+        if status != 200 or not found or errors:
+            failures.append(f"{name} {path}: status {status}, main content {'found' if found else 'missing'} ({selector}), console errors {errors}")
+        page.close()
+    assert not failures, "\n".join(failures)
+
+
+def test_public_pages_show_no_table_definitions_and_hide_internal_tables(browser, site):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(base + "/aggregator/courses?_facet_topic=topics")
+    assert "CREATE TABLE" not in page.content()
+    # facets named as a visitor reads them, not by their kind
+    names = [name.strip() for name in page.locator(".facet-info-name strong").all_inner_texts()]
+    assert names and not any("(counted)" in n or "(topic)" in n for n in names), names
+    page.goto(base + "/aggregator/source_health")
+    assert "CREATE VIEW" not in page.content()
+    page.goto(base + "/")
+    home = page.content()
+    for internal in ("_sqlite_migrations", "facet_counts", "facet_topic_counts", "_deferred_indexes"):
+        assert internal not in home, internal
+    page.close()
