@@ -85,6 +85,7 @@ def pages_of(published: Path) -> dict[str, tuple[str, str]]:
     for source, kind, listing in db.execute(
             "select source, coalesce(education_type, 'none'), min(id) from courses group by source, education_type"):
         pages[f"row-{source}-{kind}"] = (f"/aggregator/courses/{listing}", "table.rows-and-columns")
+    pages["query-new_listings"] = ("/aggregator/new_listings?q=batteri&country=&region=&topic=", "table.rows-and-columns")
     for query in ("supply_by_topic_region_level", "across_the_border_languages", "battery_programmes_eqf_5_6"):
         pages[f"query-{query}"] = (f"/aggregator/{query}", "h1")
     pages["query-starting_soon_in_topic"] = ("/aggregator/starting_soon_in_topic?topic=" + quote("batteries_energy_storage"), "h1")

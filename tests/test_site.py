@@ -113,3 +113,35 @@ def test_the_deployments_nginx_cache_keeps_a_snapshots_pages_and_streams_csv(db_
         import io
 
         assert csv[0] == 200 and len(list(csv_module.reader(io.StringIO(csv[1])))) == 1 + 4 and "x-cache-status" not in csv[2]
+
+
+def test_a_saved_searchs_atom_feed_lists_a_listing_a_later_crawl_adds(db_path):
+    import xml.etree.ElementTree as ET
+
+    from tests.conftest import datasette_get
+
+    susa = FIXTURES / "susanavet_se" / "six_school_forms" / "responses"
+    planned = FIXTURES / "plannededucations_se" / "municipality_filter" / "responses"
+    feed_path = "/aggregator/new_listings.atom?q=batteri&country=SE&region=&topic="
+    atom = "{http://www.w3.org/2005/Atom}"
+
+    def entries():
+        answer = datasette_get(db_path, feed_path)
+        assert answer.status_code == 200 and answer.text.lstrip().startswith("<?xml"), answer.text[:300]
+        feed = ET.fromstring(answer.text)
+        return [(e.findtext(f"{atom}id"), e.findtext(f"{atom}title")) for e in feed.iter(f"{atom}entry")]
+
+    run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(susa), "-a", "municipalities=2482,2480,2580,2421", check=False)
+    before = entries()
+    assert before  # Susa-navet's battery listings in Sweden
+    run_cli("--db", db_path, "crawl", "plannededucations_se", "--replay", str(planned), "-a", "municipalities=2482,2480", check=False)
+    after = entries()
+    added = [entry for entry in after if entry not in before]
+    assert added, "the later crawl's battery listing is not in the feed"
+    import sqlite_utils
+
+    new_ids = {r["id"] for r in sqlite_utils.Database(db_path).query("select id from courses where source = 'plannededucations_se'")}
+    assert {entry_id for entry_id, _ in added} <= new_ids
+    assert after[:len(added)] == added  # newest first
+    # the same search as a page, for a person
+    assert datasette_get(db_path, feed_path.replace(".atom", "")).status_code == 200
