@@ -127,6 +127,10 @@ def open_job_db(db_path: str, echo: Callable[[str], None]):
     rebuilt = restore_deferred_indexes(db)
     if rebuilt:
         echo(f"Made {len(rebuilt)} index(es) of courses again that an interrupted bulk load had dropped.")
+    from aggregator.labels import write_value_labels
+
+    with db.conn:
+        write_value_labels(db.conn)  # the English labels the site's facets show
     return db
 
 

@@ -7,6 +7,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from aggregator.labels import write_value_labels
+
 
 def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
     """Copy the database to ``target`` for publishing, atomically: a server reading the old
@@ -26,6 +28,7 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
         with copy:
             shape_for_the_site(copy)
             write_facet_counts(copy)
+            write_value_labels(copy)
         copy.execute("pragma journal_mode = delete")
     finally:
         copy.close()

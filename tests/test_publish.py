@@ -160,6 +160,10 @@ def faceted_listings(db_path: str, n: int = 60) -> list[dict]:
     db = open_db(db_path)
     register_source(db, {"name": "susanavet_se"})
     CourseStore(db, "susanavet_se", start_run(db, "susanavet_se")).write(items)
+    from aggregator.labels import write_value_labels
+
+    with db.conn:
+        write_value_labels(db.conn)  # as the nightly job does
     rows = list(db["courses"].rows)
     db.close()
     return rows
@@ -211,7 +215,7 @@ FILTERED = {
 @pytest.mark.parametrize("query", list(FILTERED))
 def test_facets_of_a_snapshot_and_of_the_live_database_are_datasettes_own_counts_of_the_listings(db_path, tmp_path, query):
     rows = faceted_listings(db_path)
-    published = str(tmp_path / "aggregator.db")
+    published = str(tmp_path / "public" / "aggregator.db")
     snapshot(db_path, published)
     path = f"/aggregator/courses.json?{query}&_facet=municipality&_facet_topic=topics&_size=max"
     (page, sql), = facet_pages(published, [path], immutable=True)
@@ -227,6 +231,11 @@ def test_facets_of_a_snapshot_and_of_the_live_database_are_datasettes_own_counts
     topics = Counter(topic for r in selected for topic in set(json.loads(r["topics"] or "[]")))
     assert dict(facet_values(page, "topics")) == dict(topics)
     assert page["facet_results"]["topics"]["type"] == "topic"
+    # English labels from the label table, the values as stored
+    labels = {r["value"]: r["label"] for r in page["facet_results"]["region"]["results"] + page["facet_results"]["education_type"]["results"]}
+    assert labels.get("Västerbottens län", "Västerbottens län (Västerbotten County)") == "Västerbottens län (Västerbotten County)"
+    assert labels.get("higher_vocational", "Higher vocational education (YH)") == "Higher vocational education (YH)"
+    assert any(value != label for value, label in labels.items())
     # each topic's English label from course_topics, its value in the link: picking it adds
     # Datasette's own array filter; picked, its link removes it
     for shown in page["facet_results"]["topics"]["results"]:
@@ -248,7 +257,7 @@ def test_facets_of_a_snapshot_and_of_the_live_database_are_datasettes_own_counts
 
 def test_facets_of_a_search_or_any_other_filter_are_counted_from_the_matching_listings(db_path, tmp_path):
     rows = faceted_listings(db_path)
-    published = str(tmp_path / "aggregator.db")
+    published = str(tmp_path / "public" / "aggregator.db")
     snapshot(db_path, published)
     paths = ["/aggregator/courses.json?_search=batteri&_size=max&_facet_size=2",
              "/aggregator/courses.json?_where=eqf_level>4&region=Norrbottens+l%C3%A4n&_size=max",
@@ -275,7 +284,7 @@ def test_a_published_snapshot_is_read_memory_mapped_and_a_live_database_is_not(d
     from aggregator.publish import build_datasette
 
     faceted_listings(db_path, n=5)
-    published = str(tmp_path / "aggregator.db")
+    published = str(tmp_path / "public" / "aggregator.db")
     snapshot(db_path, published)
 
     async def mmap_size(path, immutable):
@@ -324,7 +333,7 @@ def test_a_search_on_a_snapshot_lists_its_rows_in_title_order_as_the_live_databa
     expected = [r["title"] for r in db.query("select title from courses where title like 'Batteri%' order by title")]
     db.close()
     assert len(expected) == 15
-    published = str(tmp_path / "aggregator.db")
+    published = str(tmp_path / "public" / "aggregator.db")
     snapshot(db_path, published)
     for size in (3, 5, 20):
         path = f"/aggregator/courses.json?_search=batteri&_size={size}&_shape=objects"

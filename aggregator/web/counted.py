@@ -15,6 +15,7 @@ column facet builds them. Registered through ``register_facet_classes`` beside D
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -23,6 +24,7 @@ from datasette.facets import Facet
 from datasette.filters import Filters
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
+from aggregator.labels import LABELS_TABLE
 from aggregator.snapshot import FACET_COUNTS_TABLE, TOPIC_COUNTS_TABLE
 
 TOPIC_FILTER = "topics__arraycontains"
@@ -88,6 +90,17 @@ async def page_counts(facet: Facet) -> tuple[str, list[str], dict[str, Any], fro
         clauses.append("topic = :counted_topic")
         params["counted_topic"] = topics[0]
     return table, clauses, params, columns
+
+
+async def value_labels(db, column: str, values: list[Any]) -> dict[tuple[str, Any], str]:
+    """English labels of a facet's values from the database's label table (aggregator.labels),
+    keyed as Datasette's own label expansion keys them."""
+    if not values or not await db.table_exists(LABELS_TABLE):
+        return {}
+    rows = await db.execute(f"select value, label from [{LABELS_TABLE}] where [column] = :column and value in (select value from json_each(:values))",
+                            {"column": column, "values": json.dumps([str(v) for v in values])})
+    by_text = {value: label for value, label in rows.rows}
+    return {(column, v): by_text[str(v)] for v in values if str(v) in by_text}
 
 
 def _sqlite_order(value: Any) -> tuple:
@@ -160,6 +173,7 @@ class CountedFacet(Facet):
                 continue
             shown = rows[:size]
             expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [r["value"] for r in shown]) if self.table else {}
+            expanded.update(await value_labels(self.ds.get_database(self.database), column, [r["value"] for r in shown]))
             values = []
             for row in shown:
                 column_qs = f"{column}__exact" if column.startswith("_") else column
