@@ -116,6 +116,26 @@ def test_every_page_type_opens_in_chromium_with_its_content_and_no_console_error
     assert not failures, "\n".join(failures)
 
 
+def test_canned_query_choices_are_picked_from_a_list_with_english_labels(browser, site):
+    base, _ = site
+    page = browser.new_page()
+    page.goto(base + "/aggregator/starting_soon_in_topic?topic=batteries_energy_storage", wait_until="networkidle")
+    topic = page.locator('form select[name="topic"]')
+    assert topic.count() == 1 and page.locator('form input[name="topic"]').count() == 0
+    labels = topic.locator("option").all_inner_texts()
+    assert "Batteries and energy storage" in labels and labels[0] == "(any)"
+    assert topic.input_value() == "batteries_energy_storage"  # the current choice kept
+    topic.select_option(label="Hydrogen")
+    page.locator('form input[type="submit"]').first.click()
+    page.wait_for_load_state("networkidle")
+    assert "topic=hydrogen" in page.url
+    page.goto(base + "/aggregator/new_listings?q=&country=&region=&topic=", wait_until="networkidle")
+    regions = page.locator('form select[name="region"] option').all_inner_texts()
+    assert "Västerbottens län (Västerbotten County)" in regions
+    assert page.locator('form select[name="country"] option').all_inner_texts() == ["(any)", "Finland (FI)", "Sweden (SE)"]
+    page.close()
+
+
 def test_public_pages_show_no_table_definitions_and_hide_internal_tables(browser, site):
     base, _ = site
     page = browser.new_page()

@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 HOOKS = {"startup", "register_facet_classes", "filters_from_request", "prepare_connection", "handle_exception", "extra_css_urls",
-         "extra_template_vars"}
+         "extra_template_vars", "extra_body_script"}
 PAGES = [
     "/",
     "/aggregator",

@@ -14,6 +14,7 @@ overrides:
 - ``prepare_connection``: a published snapshot read memory-mapped (``connections``);
 - ``handle_exception``: a visitor's mistakes answer 400 and 405, not 500 (``errors``);
 - ``extra_template_vars``: table and view pages without their CREATE statements;
+- ``extra_body_script``: canned-query parameters picked from a list (``choices``);
 - ``startup``: the site's settings (``settings``, the one reach past the public interface).
 """
 
@@ -72,6 +73,13 @@ def extra_template_vars(view_name):
     if view_name == "table":
         return {"table_definition": None, "view_definition": None}
     return {}
+
+
+@hookimpl
+def extra_body_script(template, database, datasette):
+    from aggregator.web.choices import choices_script
+
+    return choices_script(template, database, datasette)
 
 
 @hookimpl
