@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 HOOKS = {"startup", "register_facet_classes", "filters_from_request", "prepare_connection", "handle_exception", "extra_css_urls",
-         "extra_template_vars", "extra_body_script"}
+         "extra_template_vars", "extra_body_script", "register_routes"}
 PAGES = [
     "/",
     "/aggregator",
@@ -145,3 +145,25 @@ def test_a_saved_searchs_atom_feed_lists_a_listing_a_later_crawl_adds(db_path):
     assert after[:len(added)] == added  # newest first
     # the same search as a page, for a person
     assert datasette_get(db_path, feed_path.replace(".atom", "")).status_code == 200
+
+
+def test_search_engines_may_index_listing_pages_from_the_sitemap_but_not_facet_combinations(db_path):
+    import xml.etree.ElementTree as ET
+
+    from tests.conftest import datasette_get
+
+    run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
+    robots = datasette_get(db_path, "/robots.txt").text
+    assert "Disallow: /*?" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
+    index = ET.fromstring(datasette_get(db_path, "/sitemap.xml").text)
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    parts = [loc.text for loc in index.iter(f"{ns}loc")]
+    assert parts == ["http://localhost/sitemap-1.xml"]
+    urls = [loc.text for loc in ET.fromstring(datasette_get(db_path, "/sitemap-1.xml").text).iter(f"{ns}loc")]
+    import sqlite_utils
+
+    ids = {r["id"] for r in sqlite_utils.Database(db_path).query("select id from courses where removed_at is null")}
+    assert sorted(urls) == sorted(f"http://localhost/aggregator/courses/{i}" for i in ids)
+    for url in urls:  # each a page that answers
+        assert datasette_get(db_path, url.removeprefix("http://localhost")).status_code == 200
+    assert datasette_get(db_path, "/sitemap-2.xml").status_code == 404

@@ -15,6 +15,7 @@ overrides:
 - ``handle_exception``: a visitor's mistakes answer 400 and 405, not 500 (``errors``);
 - ``extra_template_vars``: table and view pages without their CREATE statements;
 - ``extra_body_script``: canned-query parameters picked from a list (``choices``);
+- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``);
 - ``startup``: the site's settings (``settings``, the one reach past the public interface).
 """
 
@@ -80,6 +81,13 @@ def extra_body_script(template, database, datasette):
     from aggregator.web.choices import choices_script
 
     return choices_script(template, database, datasette)
+
+
+@hookimpl
+def register_routes():
+    from aggregator.web.crawlers import ROUTES
+
+    return ROUTES
 
 
 @hookimpl
