@@ -160,6 +160,12 @@ def main() -> None:
           f"{args.workers} worker process(es), "
           + ("mutable" if args.mutable else "immutable snapshot") + (", stock `datasette serve`" if args.stock else "")
           + (", through deploy/nginx.conf's cache" if args.nginx else ""))
+    # a listing's row page and the cross-border map page (the map's markers load from its JSON)
+    with open_db(db_path) as listing_db:
+        listing = listing_db.execute("select id from courses order by rowid limit 1").fetchone()[0]
+    PAGES["row page"] = f"/{{db}}/courses/{listing}"
+    PAGES["map page"] = "/{db}/battery_green_across_the_border"
+    PAGES["map page JSON"] = "/{db}/battery_green_across_the_border.json?_shape=objects"
     plan = args.work / "datasette-pages.json"
     pages = distinct_pages(db_path)
     plan.write_text(json.dumps(pages))

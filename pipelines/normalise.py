@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pipelines.base import CrawlerPipeline
-from pipelines.places import lookup
+from pipelines.places import lookup, municipality_position
 from pipelines.vocabularies import (ECTS, FI_CODE_LEVELS, FI_QUALIFICATION_LEVELS, FI_QUALIFICATION_NAMES, FI_TYPE_LEVELS, FI_TYPES,
                                     FI_UAS_TITLES, SE_LEVELS, SE_NO_LEVEL, SE_TYPES)
 from spiders.items import Course
@@ -188,7 +188,22 @@ class NormalisePipeline(CrawlerPipeline):
                 self.count("normalise/unknown/credit_unit")
         item.start_from = start_from(item)
         self._region(item)
+        self._position(item)
         return item
+
+    def _position(self, item: Course) -> None:
+        """The source's address position where it gave one, else the municipality's main
+        settlement; counted where neither is known."""
+        if item.latitude is not None and item.longitude is not None:
+            item.coordinates_method = item.coordinates_method or "source address"
+            return
+        found = municipality_position(item.country, item.municipality_code)
+        if found is None:
+            item.latitude = item.longitude = None
+            item.coordinates_method = None
+            self.count("normalise/unknown/coordinates")
+            return
+        item.latitude, item.longitude, item.coordinates_method = found
 
     def _region(self, item: Course) -> None:
         """Official municipality name, region and NUTS-3 from the code (pipelines/places.py).

@@ -72,3 +72,20 @@ def normalise_code(country: str | None, code: str | None) -> str | None:
 
 def lookup(country: str | None, code: str | None) -> Place | None:
     return municipalities().get((country or "", normalise_code(country, code) or ""))
+
+
+@lru_cache(maxsize=1)
+def municipality_positions() -> dict[tuple[str, str], dict[str, str]]:
+    """(country, code) -> the municipality's position (municipality_coordinates.csv, built from
+    GeoNames by scripts/build_municipality_coordinates.py)."""
+    return {(row["country"], row["code"]): row for row in _rows("municipality_coordinates.csv")}
+
+
+def municipality_position(country: str | None, code: str | None) -> tuple[float, float, str] | None:
+    """(latitude, longitude, how) of a municipality's main settlement, or None."""
+    row = municipality_positions().get((country or "", normalise_code(country, code) or ""))
+    if row is None:
+        return None
+    how = (f"municipality's main settlement ({row['geonames_name']}, GeoNames cities1000, CC BY 4.0)" if row["method"] == "main_settlement"
+           else f"centre of the municipality's GeoNames places ({row['geonames_name']}, cities1000, CC BY 4.0)")
+    return float(row["latitude"]), float(row["longitude"]), how

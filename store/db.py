@@ -29,7 +29,7 @@ DEFAULT_DEFER_INDEXES_AFTER = 20_000
 DERIVED_FIELDS: tuple[str, ...] = tuple(
     f for f in COURSE_FIELDS
     if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang"))
-    or f in ("text_languages", "topics", "start_from")
+    or f in ("text_languages", "topics", "start_from", "latitude", "longitude", "coordinates_method")
 )
 # Source facts whose change is a change of the listing (what course_changes records). Where the
 # record was read (a replay port, a mirror: source_url) and when are not its content.

@@ -44,6 +44,9 @@ class Course:
     region: str | None = None
     region_code: str | None = None  # län / maakunta code
     nuts3: str | None = None
+    latitude: float | None = None  # WGS84: the source's address position, else the municipality's (normalise)
+    longitude: float | None = None
+    coordinates_method: str | None = None  # where the position came from
     mode: str | None = None  # campus / distance / blended / online
 
     # --- what kind of education --------------------------------------------------------------

@@ -69,6 +69,20 @@ def screenshots():
     return folder
 
 
+# a transparent 1x1 PNG: what a map tile request outside 127.0.0.1 gets in the tests, so that no
+# request leaves the machine (the deployed site loads OpenStreetMap's tiles)
+BLANK_TILE = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                           "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+
+
+def new_page(browser, base: str, **options):
+    """A page whose requests to anything but the local site are answered in the browser."""
+    page = browser.new_page(**options)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
+               else route.fulfill(status=200, content_type="image/png", body=BLANK_TILE))
+    return page
+
+
 def pages_of(published: Path) -> dict[str, tuple[str, str]]:
     """name -> (path, a CSS selector of the page's main content)."""
     db = sqlite_utils.Database(published)
@@ -85,6 +99,8 @@ def pages_of(published: Path) -> dict[str, tuple[str, str]]:
     for source, kind, listing in db.execute(
             "select source, coalesce(education_type, 'none'), min(id) from courses group by source, education_type"):
         pages[f"row-{source}-{kind}"] = (f"/aggregator/courses/{listing}", "table.rows-and-columns")
+    pages["map-across-the-border"] = ("/aggregator/battery_green_across_the_border", ".leaflet-container")
+    pages["map-courses"] = ("/aggregator/courses?country=FI", ".leaflet-container")
     pages["query-new_listings"] = ("/aggregator/new_listings?q=batteri&country=&region=&topic=", "table.rows-and-columns")
     for query in ("supply_by_topic_region_level", "across_the_border_languages", "battery_programmes_eqf_5_6"):
         pages[f"query-{query}"] = (f"/aggregator/{query}", "h1")
@@ -102,7 +118,7 @@ def test_every_page_type_opens_in_chromium_with_its_content_and_no_console_error
     pages = pages_of(published)
     assert sum(name.startswith("row-") for name in pages) >= 5
     for name, (path, selector) in pages.items():
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page = new_page(browser, base, viewport={"width": 1400, "height": 900})
         errors: list[str] = []
         page.on("console", lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
@@ -116,9 +132,27 @@ def test_every_page_type_opens_in_chromium_with_its_content_and_no_console_error
     assert not failures, "\n".join(failures)
 
 
+def test_the_cross_border_map_shows_both_countries_listings(browser, site):
+    base, published = site
+    rows = sqlite_utils.Database(published).execute(
+        "select distinct c.country from courses c join course_topics t on t.course_id = c.id where c.region in "
+        "('Västerbottens län', 'Norrbottens län', 'Pohjois-Pohjanmaa', 'Lappi', 'Keski-Pohjanmaa', 'Pohjanmaa', 'Kymenlaakso', 'Etelä-Karjala')").fetchall()
+    assert {country for (country,) in rows} == {"FI", "SE"}
+    page = new_page(browser, base, viewport={"width": 1400, "height": 900})
+    page.goto(base + "/aggregator/battery_green_across_the_border", wait_until="networkidle")
+    page.wait_for_selector(".leaflet-marker-icon", timeout=15000)
+    markers = page.locator(".leaflet-marker-icon")
+    assert markers.count() >= 2
+    # the markers lie on both sides of the border (Sweden west of about 24 E, Finland east of it)
+    boxes = [markers.nth(i).bounding_box() for i in range(markers.count())]
+    xs = sorted(box["x"] for box in boxes if box)
+    assert xs[-1] - xs[0] > 20, xs
+    page.close()
+
+
 def test_canned_query_choices_are_picked_from_a_list_with_english_labels(browser, site):
     base, _ = site
-    page = browser.new_page()
+    page = new_page(browser, base)
     page.goto(base + "/aggregator/starting_soon_in_topic?topic=batteries_energy_storage", wait_until="networkidle")
     topic = page.locator('form select[name="topic"]')
     assert topic.count() == 1 and page.locator('form input[name="topic"]').count() == 0
@@ -138,7 +172,7 @@ def test_canned_query_choices_are_picked_from_a_list_with_english_labels(browser
 
 def test_public_pages_show_no_table_definitions_and_hide_internal_tables(browser, site):
     base, _ = site
-    page = browser.new_page()
+    page = new_page(browser, base)
     page.goto(base + "/aggregator/courses?_facet_topic=topics")
     assert "CREATE TABLE" not in page.content()
     # facets named as a visitor reads them, not by their kind

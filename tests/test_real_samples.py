@@ -79,6 +79,10 @@ def test_every_real_listing_has_a_level_or_the_reason_and_a_link_a_person_can_op
             assert row["credit_unit"] == "opintopiste" and row["ects"] == row["credits"], row["source_id"]
         if row["start_term"] and row["start_term"][:4].isdigit():
             assert row["start_from"], row["source_id"]
+    # on the map: at least 95 % of the listings have a position, each with where it came from
+    placed = [r for r in rows if r["latitude"] is not None]
+    assert len(placed) >= 0.95 * len(rows) and all(r["coordinates_method"] and r["longitude"] is not None for r in placed)
+    assert {r["country"] for r in placed} == {"FI", "SE"}
     # starting soon can list Finnish offerings: they have a term, and now a first day
     assert any(r["country"] == "FI" and r["start_date"] is None and r["start_from"] for r in rows)
 

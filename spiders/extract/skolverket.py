@@ -120,6 +120,25 @@ def uncdata(text: Any) -> str | None:
     return (match.group(1) if match else text).strip() or None
 
 
+def wgs84(value: Any) -> dict[str, Any]:
+    """Latitude and longitude of a Susa-navet location's ``wgs84`` position: an object with
+    latitude/longitude (or lat/lon, lat/long) or a "lat, lon" string; none when it is missing or
+    not a place in Sweden or Finland."""
+    lat = lon = None
+    if isinstance(value, dict):
+        lat = next((value[k] for k in ("latitude", "lat") if k in value), None)
+        lon = next((value[k] for k in ("longitude", "lon", "long", "lng") if k in value), None)
+    elif isinstance(value, str) and "," in value:
+        lat, _, lon = value.partition(",")
+    try:
+        lat, lon = float(lat), float(lon)
+    except (TypeError, ValueError):
+        return {}
+    if not (54.0 <= lat <= 71.0 and 10.0 <= lon <= 32.0):
+        return {}
+    return {"latitude": round(lat, 6), "longitude": round(lon, 6), "coordinates_method": "source address (Susa-navet wgs84)"}
+
+
 def _code(value: Any) -> str | None:
     return value.get("code") if isinstance(value, dict) and value.get("code") not in (None, "") else None
 
@@ -238,6 +257,7 @@ def susanavet_event_to_course(
         provider_name=provider_names.get("sv") or next(iter(provider_names.values()), None),
         provider_id=provider_ids[0] if provider_ids else None,
         municipality_code=scb_code(location.get("areaCode")),
+        **wgs84(location.get("wgs84")),
         municipality=location.get("town"),
         mode="distance" if distance else ("campus" if locations else None),
         education_type_source=_code(info.get("type")),
