@@ -6,6 +6,7 @@ temporary folder). Skipped, with the reason, where Chromium or Playwright is mis
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -98,7 +99,7 @@ def pages_of(published: Path) -> dict[str, tuple[str, str]]:
     # a row page of every kind of listing: each source and education type there is
     for source, kind, listing in db.execute(
             "select source, coalesce(education_type, 'none'), min(id) from courses group by source, education_type"):
-        pages[f"row-{source}-{kind}"] = (f"/aggregator/courses/{listing}", "table.rows-and-columns")
+        pages[f"row-{source}-{kind}"] = (f"/aggregator/courses/{listing}", "article.listing dl.listing-facts")
     pages["map-across-the-border"] = ("/aggregator/battery_green_across_the_border", ".leaflet-container")
     pages["map-courses"] = ("/aggregator/courses?country=FI", ".leaflet-container")
     pages["query-new_listings"] = ("/aggregator/new_listings?q=batteri&country=&region=&topic=", "table.rows-and-columns")
@@ -130,6 +131,26 @@ def test_every_page_type_opens_in_chromium_with_its_content_and_no_console_error
             failures.append(f"{name} {path}: status {status}, main content {'found' if found else 'missing'} ({selector}), console errors {errors}")
         page.close()
     assert not failures, "\n".join(failures)
+
+
+def test_a_row_page_reads_as_a_listing_english_first_with_the_original_and_the_facts(browser, site):
+    base, published = site
+    db = sqlite_utils.Database(published)
+    listing = next(db.query("select c.* from courses c where c.title_en is not null and c.title_en != c.title"
+                            " and exists (select 1 from course_topics t where t.course_id = c.id) limit 1"))
+    tag = next(db.query("select label, matched_terms from course_topics where course_id = ?", [listing["id"]]))
+    page = new_page(browser, base)
+    page.goto(f"{base}/aggregator/courses/{listing['id']}", wait_until="networkidle")
+    assert page.locator("article.listing h1").inner_text().strip() == listing["title_en"]
+    assert listing["title"] in page.locator("article.listing .original-title").inner_text()
+    facts = dict(zip(page.locator("dl.listing-facts dt").all_inner_texts(), page.locator("dl.listing-facts dd").all_inner_texts()))
+    for name in ("Provider", "Place", "Level", "Credits", "Starts", "Applications", "Fee", "Languages of instruction", "Topics", "Links", "Where from"):
+        assert name in facts, name
+    assert tag["label"] in facts["Topics"] and json.loads(tag["matched_terms"])[0] in facts["Topics"]
+    assert listing["source_id"] in facts["Where from"]
+    # every column still follows, in Datasette's table
+    assert page.locator("table.rows-and-columns th").count() >= 70
+    page.close()
 
 
 def test_the_cross_border_map_shows_both_countries_listings(browser, site):

@@ -68,11 +68,15 @@ def handle_exception(datasette, request, exception):
 
 
 @hookimpl
-def extra_template_vars(view_name):
+def extra_template_vars(view_name, database, table, request, datasette):
     # public pages show data, not schema: no CREATE TABLE / CREATE VIEW under a table or view
     # (the schema is in the exports' datapackage.json and at /-/ pages)
     if view_name == "table":
         return {"table_definition": None, "view_definition": None}
+    if view_name == "row" and table == "courses":
+        from aggregator.web.listing import listing_vars
+
+        return listing_vars(datasette, database, request)
     return {}
 
 

@@ -1,0 +1,29 @@
+"""What a listing's row page shows beside its columns (templates/row-aggregator-courses.html): its
+topics with the words that matched, and the English labels of its values."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aggregator.labels import LABELS_TABLE
+
+
+def listing_vars(datasette, database: str, request) -> Any:
+    async def inner() -> dict[str, Any]:
+        db = datasette.get_database(database)
+        listing = request.url_vars.get("pks")
+        topics: list[dict[str, str]] = []
+        if listing and await db.table_exists("course_topics"):
+            rows = await db.execute("select topic, label, matched_terms, matched_fields from course_topics where course_id = :id order by label",
+                                    {"id": listing})
+            for topic, label, terms, fields in rows.rows:
+                topics.append({"topic": topic, "label": label, "terms": ", ".join(json.loads(terms or "[]")),
+                               "fields": ", ".join(json.loads(fields or "[]"))})
+        labels: dict[tuple[str, str], str] = {}
+        if await db.table_exists(LABELS_TABLE):
+            rows = await db.execute(f"select [column], value, label from [{LABELS_TABLE}]")
+            labels = {(column, value): label for column, value, label in rows.rows}
+        return {"listing_topics": topics, "listing_labels": labels}
+
+    return inner
