@@ -88,7 +88,7 @@ def pages_of(published: Path) -> dict[str, tuple[str, str]]:
     """name -> (path, a CSS selector of the page's main content)."""
     db = sqlite_utils.Database(published)
     pages = {
-        "home": ("/", "h1"),
+        "home": ("/", "form.home-search input[name=_search]"),
         "database": ("/aggregator", ".db-table"),
         "courses": ("/aggregator/courses", "table.rows-and-columns td.col-title_en"),
         "courses-filtered-faceted": ("/aggregator/courses?country=SE&_facet_topic=topics&_facet_counted=source", ".facet-results"),
@@ -150,6 +150,25 @@ def test_a_row_page_reads_as_a_listing_english_first_with_the_original_and_the_f
     assert listing["source_id"] in facts["Where from"]
     # every column still follows, in Datasette's table
     assert page.locator("table.rows-and-columns th").count() >= 70
+    page.close()
+
+
+def test_the_home_page_says_what_this_is_and_leads_to_the_listings(browser, site):
+    base, published = site
+    db = sqlite_utils.Database(published)
+    page = new_page(browser, base)
+    page.goto(base + "/", wait_until="networkidle")
+    figures = page.locator(".home-figures").inner_text()
+    total = db.execute("select count(*) from courses where removed_at is null").fetchone()[0]
+    assert f"{total:,} current listings" in figures and "English titles for" in figures
+    topics = page.locator(".home-entries section").nth(0).locator("a").all_inner_texts()
+    assert "Batteries and energy storage" in topics
+    assert any("(Västerbotten County)" in r for r in page.locator(".home-entries section").nth(1).locator("a").all_inner_texts())
+    assert page.locator(".home-sources tbody tr").count() == db.execute("select count(*) from sources").fetchone()[0]
+    page.fill("#home-search-box", "batteri")
+    page.locator("form.home-search input[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "/aggregator/courses?_search=batteri" in page.url and page.locator("table.rows-and-columns td").count() > 0
     page.close()
 
 

@@ -73,6 +73,10 @@ def extra_template_vars(view_name, database, table, request, datasette):
     # (the schema is in the exports' datapackage.json and at /-/ pages)
     if view_name == "table":
         return {"table_definition": None, "view_definition": None}
+    if view_name == "index":
+        from aggregator.web.home import home_vars
+
+        return home_vars(datasette)
     if view_name == "row" and table == "courses":
         from aggregator.web.listing import listing_vars
 
