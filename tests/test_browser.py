@@ -133,6 +133,26 @@ def test_every_page_type_opens_in_chromium_with_its_content_and_no_console_error
     assert not failures, "\n".join(failures)
 
 
+def test_every_listings_row_page_answers(site):
+    import urllib.request
+
+    base, published = site
+    ids = [r[0] for r in sqlite_utils.Database(published).execute("select id from courses")]
+    assert len(ids) >= 10
+    for listing in ids:
+        with urllib.request.urlopen(f"{base}/aggregator/courses/{listing}", timeout=30) as answer:
+            assert answer.status == 200, listing
+
+
+def test_the_courses_table_fits_a_1400_pixel_screen(browser, site):
+    base, _ = site
+    page = new_page(browser, base, viewport={"width": 1400, "height": 900})
+    page.goto(base + "/aggregator/courses", wait_until="networkidle")
+    table = page.locator("table.rows-and-columns").bounding_box()
+    assert table["x"] + table["width"] <= 1400 + 1, table
+    page.close()
+
+
 def test_a_row_page_reads_as_a_listing_english_first_with_the_original_and_the_facts(browser, site):
     base, published = site
     db = sqlite_utils.Database(published)
