@@ -5,26 +5,19 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from aggregator.publish import free_port, wait_until_answering
 
 DEPLOY_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
 
 
 def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def local_config(upstream: str, port: int, folder: Path) -> str:
@@ -64,22 +57,17 @@ def nginx_in_front(upstream: str, start_timeout: float = 20) -> Iterator[str]:
     for name in ("temp", "cache"):
         (folder / name).mkdir()
         (folder / name).chmod(0o777)
-    port = _free_port()
+    port = free_port()
     config = folder / "nginx.conf"
     config.write_text(local_config(upstream, port, folder), "utf-8")
     process = subprocess.Popen([binary, "-c", str(config), "-p", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
+    def why_not() -> str:
+        log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
+        return f"nginx did not start: {process.stderr.read() if process.poll() is not None else ''}{log}"
+
     try:
-        deadline = time.monotonic() + start_timeout
-        while True:
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
-                    raise RuntimeError(f"nginx did not start: {process.stderr.read() if process.poll() is not None else ''}{log}") from None
-                time.sleep(0.2)
+        wait_until_answering(base, process, start_timeout, why_not)
         yield base
     finally:
         process.terminate()

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -91,15 +91,34 @@ def serve_command(python: str, db_path: str, host: str, port: int, *, workers: i
     return command + (["--immutable"] if immutable else [])
 
 
+def free_port() -> int:
+    """A 127.0.0.1 port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_answering(base: str, process: subprocess.Popen, timeout: float, why_not: Callable[[], str]) -> None:
+    """Wait for the server at ``base`` (run by ``process``) to answer ``/-/versions.json``; raise
+    with ``why_not()`` when the process exits or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(why_not()) from None
+            time.sleep(0.25)
+
+
 @contextmanager
 def served(db_path: str, *, workers: int = 1, immutable: bool = False, start_timeout: float = 60, command: list[str] | None = None) -> Iterator[str]:
     """`aggregator serve` (or ``command``, with ``{port}`` in it) in a child process on a free
     127.0.0.1 port, for benchmarks and tests: yields its base URL once it answers, stops it
     afterwards. A server that exits or does not
     answer in ``start_timeout`` seconds raises, with its output."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as output:
         if command is None:
@@ -107,17 +126,12 @@ def served(db_path: str, *, workers: int = 1, immutable: bool = False, start_tim
         else:
             command = [part.replace("{port}", str(port)) for part in command]
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)
+        def why_not() -> str:
+            output.seek(0)
+            return f"`{' '.join(command)}` did not start serving:\n{output.read()[-3000:]}"
+
         try:
-            deadline = time.monotonic() + start_timeout
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/-/versions.json", timeout=5).read()
-                    break
-                except OSError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        output.seek(0)
-                        raise RuntimeError(f"`{' '.join(command)}` did not start serving:\n{output.read()[-3000:]}") from None
-                    time.sleep(0.25)
+            wait_until_answering(base, server, start_timeout, why_not)
             yield base
         finally:
             server.terminate()
