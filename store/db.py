@@ -803,10 +803,16 @@ class CourseStore:
         for key, row in duplicates.items():
             row.update(first_seen=known.get(key) or stamp, last_seen=stamp, removed_at=None, last_run_id=self.run_id)
         self.db[DUPLICATES_TABLE].upsert_all(duplicates.values(), pk="id", alter=True)
-        self.db.execute(f"delete from course_topics where course_id in ({marks})", ids)
-        self.db.execute(f"delete from courses where id in ({marks})", ids)
+        self._out_of_courses(ids)
         self.written.update(ids)
         self.counts["duplicates"] += len(ids)
+
+    def _out_of_courses(self, ids: list[str]) -> int:
+        """Take listings out of courses with their topic tags (the full-text index follows by
+        trigger); returns how many were there."""
+        marks = ",".join("?" * len(ids))
+        self.db.execute(f"delete from course_topics where course_id in ({marks})", ids)
+        return max(self.db.execute(f"delete from courses where id in ({marks})", ids).rowcount, 0)
 
     def _absorb_duplicates(self, source_ids: list[str], stamp: str) -> None:
         """For a preferred source: the other sources' listings of the same offerings (same ids)
@@ -824,11 +830,7 @@ class CourseStore:
                 for row in rows:
                     row["duplicate_of"] = course_id(self.source, row["source_id"])
                 self.db[DUPLICATES_TABLE].upsert_all(rows, pk="id", alter=True)
-                ids = [r["id"] for r in rows]
-                marks = ",".join("?" * len(ids))
-                self.db.execute(f"delete from course_topics where course_id in ({marks})", ids)
-                self.db.execute(f"delete from courses where id in ({marks})", ids)
-                self.counts["duplicates_absorbed"] += len(ids)
+                self.counts["duplicates_absorbed"] += self._out_of_courses([r["id"] for r in rows])
 
     def hold_back(self, items: Iterable[HeldBack]) -> None:
         """Record test and placeholder listings in ``held_back_listings`` (with the reason, first
@@ -850,11 +852,9 @@ class CourseStore:
             for key, row in rows.items():
                 row["first_seen"] = known.get(key, stamp)
             self.db["held_back_listings"].upsert_all(rows.values(), pk="id")
-            marks = ",".join("?" * len(rows))
-            self.db.execute(f"delete from course_topics where course_id in ({marks})", list(rows))
-            removed = self.db.execute(f"delete from courses where id in ({marks})", list(rows)).rowcount
+            removed = self._out_of_courses(list(rows))
         self.counts["held_back"] += len(rows)
-        self.counts["held_back_removed"] += max(removed, 0)
+        self.counts["held_back_removed"] += removed
 
     def _existing(self, ids: list[str], columns: str) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
