@@ -167,13 +167,17 @@ class Tag:
     fields: tuple[str, ...]
 
 
+# per topic of WEAK: its context-dependent stems, and its other terms (which need no context)
+WEAK_STEMS = {topic: tuple(stem for stems in by_lang.values() for stem in stems) for topic, by_lang in WEAK.items()}
+STRONG_TERMS = {topic: [t for lang in LANGUAGES for t in TERMS[lang] if t.topic == topic and not any(stem in t.stem for stem in stems)]
+                for topic, stems in WEAK_STEMS.items()}
+
+
 def _weak(topic: str, word: str) -> bool:
     """Whether the word tags the topic only through a context-dependent stem (WEAK)."""
-    stems = [stem for lang_stems in WEAK.get(topic, {}).values() for stem in lang_stems]
-    if not any(stem in word for stem in stems):
+    if not any(stem in word for stem in WEAK_STEMS.get(topic, ())):
         return False
-    strong = [t for lang in LANGUAGES for t in TERMS[lang] if t.topic == topic and not any(stem in t.stem for stem in stems)]
-    return not any(_matches(t, word) for t in strong)
+    return not any(_matches(t, word) for t in STRONG_TERMS[topic])
 
 
 def _in_context(word: str, texts: dict[str, tuple[str | None, str | None]]) -> bool:

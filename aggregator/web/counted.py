@@ -61,6 +61,15 @@ async def counts_of(db) -> tuple[frozenset[str], bool] | None:
     return _counts_of_file[key]
 
 
+def filter_pairs(request) -> list[tuple[str, str]] | None:
+    """The page's column filters from its address (``column=value``, ``column__lookup=value``),
+    or None when anything else narrows it (a search, ``_where``, a next-page cursor, ...)."""
+    args = request.args
+    if any(key.startswith("_") and "__" not in key and not key.startswith(PRESENTATION_ARGS) for key in args):
+        return None
+    return [(key, value) for key in args if key and not key.startswith("_") for value in args.getlist(key)]
+
+
 async def page_counts(facet: Facet) -> tuple[str, list[str], dict[str, Any], frozenset[str]] | None:
     """The facet's page as a query on the counts (table, where clauses, parameters, counted
     columns), when the page is the courses table of a snapshot with counts narrowed only by
@@ -71,10 +80,9 @@ async def page_counts(facet: Facet) -> tuple[str, list[str], dict[str, Any], fro
     if available is None:
         return None
     columns, topics_counted = available
-    args = facet.request.args
-    if any(key.startswith("_") and "__" not in key and not key.startswith(PRESENTATION_ARGS) for key in args):
+    pairs = filter_pairs(facet.request)
+    if pairs is None:
         return None  # _search, _where, _next, _through ...: counted from the listings
-    pairs = [(key, value) for key in args if key and not key.startswith("_") for value in args.getlist(key)]
     topics = [value for key, value in pairs if key == TOPIC_FILTER]
     others = [(key, value) for key, value in pairs if key != TOPIC_FILTER]
     if len(topics) > 1 or (topics and not topics_counted):

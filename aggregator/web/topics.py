@@ -22,7 +22,7 @@ from datasette.filters import FilterArguments
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
 
 from aggregator.snapshot import FACET_COUNTS_TABLE, TOPIC_COUNTS_TABLE
-from aggregator.web.counted import page_counts
+from aggregator.web.counted import filter_pairs, page_counts
 
 TOPICS_COLUMN = "topics"
 TOPIC_TABLE = "course_topics"
@@ -63,8 +63,7 @@ class TopicFacet(Facet):
         cursor in its address: Datasette counts a next page's facets from its cursor on): its
         topics are then counted from ``course_topics``, the same tags one per row (written with
         the listing), instead of opening every listing's array (98 -> 5 ms at 300,000 listings)."""
-        if any((key and not key.startswith("_")) or key in ("_search", "_where", "_next")
-               or key.startswith(("_search_", "_through", "_filter")) for key in self.request.args):
+        if filter_pairs(self.request) != []:
             return False
         return await self.ds.get_database(self.database).table_exists(TOPIC_TABLE)
 
