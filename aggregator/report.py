@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
+# A listing has English for its title when a text is there that is not waiting for a model (the
+# home page's share and the coverage report count the same way)
+HAS_ENGLISH_TITLE = "title_en is not null and title_en != '' and title_en_method != 'pending'"
 # fact -> SQL condition that the fact is present
 FACTS = {
     "provider": "provider_name is not null and provider_name != ''",
@@ -17,7 +20,7 @@ FACTS = {
     "ects": "ects is not null",
     "public_url": "url is not null and url != ''",
     "start_from": "start_from is not null",
-    "english_title": "title_en is not null and title_en != '' and title_en_method != 'pending'",
+    "english_title": HAS_ENGLISH_TITLE,
     "provider_english_title": "title_lang = 'en' or json_extract(title_i18n, '$.en') is not null",
 }
 

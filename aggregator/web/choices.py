@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from aggregator.labels import LABELS_TABLE
+from aggregator.labels import COUNTRIES, LABELS_TABLE
 
 SCRIPT = """
 (function () {
@@ -45,8 +45,7 @@ async def query_choices(db) -> dict[str, list[tuple[str, str]]]:
                                 " order by 2")
         choices["region"] = [tuple(row) for row in rows.rows]
         rows = await db.execute("select distinct country from courses where country is not null order by country")
-        names = {"FI": "Finland", "SE": "Sweden"}
-        choices["country"] = [(code, f"{names.get(code, code)} ({code})") for (code,) in rows.rows]
+        choices["country"] = [(code, f"{COUNTRIES.get(code, code)} ({code})") for (code,) in rows.rows]
     return choices
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aggregator.labels import LABELS_TABLE
+from aggregator.labels import COUNTRIES, LABELS_TABLE
+from aggregator.report import HAS_ENGLISH_TITLE
 
 
 def home_vars(datasette) -> Any:
@@ -15,9 +16,9 @@ def home_vars(datasette) -> Any:
         if db is None or not await db.table_exists("courses"):
             return {"home": None}
         home: dict[str, Any] = {"database": name}
-        rows = await db.execute("select country, count(*), sum(title_en is not null and title_en_method != 'pending')"
+        rows = await db.execute(f"select country, count(*), sum({HAS_ENGLISH_TITLE})"
                                 " from courses where removed_at is null group by country order by country")
-        home["countries"] = [{"country": c, "listings": n, "english": e or 0} for c, n, e in rows.rows]
+        home["countries"] = [{"country": c, "name": COUNTRIES.get(c, c), "listings": n, "english": e or 0} for c, n, e in rows.rows]
         total = sum(c["listings"] for c in home["countries"])
         english = sum(c["english"] for c in home["countries"])
         home["listings"], home["english_share"] = total, (100.0 * english / total if total else 0.0)
