@@ -100,6 +100,15 @@ async def page_counts(facet: Facet) -> tuple[str, list[str], dict[str, Any], fro
     return table, clauses, params, columns
 
 
+async def all_value_labels(db) -> dict[tuple[str, str], str]:
+    """Every (column, value) -> label of the database's label table (aggregator.labels); empty
+    where there is none."""
+    if not await db.table_exists(LABELS_TABLE):
+        return {}
+    rows = await db.execute(f"select [column], value, label from [{LABELS_TABLE}]")
+    return {(column, value): label for column, value, label in rows.rows}
+
+
 async def value_labels(db, column: str, values: list[Any]) -> dict[tuple[str, Any], str]:
     """English labels of a facet's values from the database's label table (aggregator.labels),
     keyed as Datasette's own label expansion keys them."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aggregator.labels import COUNTRIES, LABELS_TABLE
+from aggregator.labels import COUNTRIES
+from aggregator.web.counted import all_value_labels
 from aggregator.report import HAS_ENGLISH_TITLE
 
 
@@ -22,9 +23,7 @@ def home_vars(datasette) -> Any:
         total = sum(c["listings"] for c in home["countries"])
         english = sum(c["english"] for c in home["countries"])
         home["listings"], home["english_share"] = total, (100.0 * english / total if total else 0.0)
-        labels = {}
-        if await db.table_exists(LABELS_TABLE):
-            labels = {(c, v): l for c, v, l in (await db.execute(f"select [column], value, label from [{LABELS_TABLE}]")).rows}
+        labels = await all_value_labels(db)
         home["topics"] = []
         if await db.table_exists("course_topics"):
             rows = await db.execute("select topic, max(label), count(*) from course_topics group by topic order by count(*) desc")

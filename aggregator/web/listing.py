@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aggregator.labels import LABELS_TABLE
+from aggregator.web.counted import all_value_labels
 
 
 def listing_vars(datasette, database: str, request) -> Any:
@@ -20,10 +20,6 @@ def listing_vars(datasette, database: str, request) -> Any:
             for topic, label, terms, fields in rows.rows:
                 topics.append({"topic": topic, "label": label, "terms": ", ".join(json.loads(terms or "[]")),
                                "fields": ", ".join(json.loads(fields or "[]"))})
-        labels: dict[tuple[str, str], str] = {}
-        if await db.table_exists(LABELS_TABLE):
-            rows = await db.execute(f"select [column], value, label from [{LABELS_TABLE}]")
-            labels = {(column, value): label for column, value, label in rows.rows}
-        return {"listing_topics": topics, "listing_labels": labels}
+        return {"listing_topics": topics, "listing_labels": await all_value_labels(db)}
 
     return inner
