@@ -60,8 +60,13 @@ def incremental_arguments(spider: str, db_path: str, arguments: Iterable[str], f
 
 def replay_base_url(spider: str, server_url: str) -> str:
     """The spider's API root on a replay server: the server plus the path of the real API root,
-    so one folder mirroring the real URL paths serves every source."""
-    default = getattr(_loader().load(spider), "default_base_url", "") or ""
+    so one folder mirroring the real URL paths serves every source; for a provider web site, the
+    server plus the site's host (the replay server's folder of a recorded site)."""
+    cls = _loader().load(spider)
+    site = getattr(cls, "site_url", "") or ""
+    if site:
+        return server_url.rstrip("/") + "/" + urlsplit(site).netloc
+    default = getattr(cls, "default_base_url", "") or ""
     return server_url.rstrip("/") + urlsplit(default).path.rstrip("/")
 
 

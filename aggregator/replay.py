@@ -11,15 +11,25 @@ Folder layout:
   answer a whole family of requests;
   ``path`` ending in ``*`` matches every path with that prefix (e.g. a 500 for a whole API).
 
+Recorded web sites: a top-level folder named after a host (``DIR/www.centria.fi/...``) holds
+that site's pages under their real paths. Absolute links to any recorded host in a served HTML,
+XML or JSON body (``https://www.centria.fi/koulutus/x``) are rewritten to this server
+(``http://127.0.0.1:PORT/www.centria.fi/koulutus/x``), so a crawl of a recorded site never
+leaves the machine. Files are served with an ``ETag`` and ``Last-Modified`` (the manifest's
+``"last_modified"`` or the file's time), and a conditional request that matches gets a 304.
+
 Every request is logged (``server.requests``) so tests can assert on paths and headers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
+import re
 import threading
 import time
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -30,7 +40,10 @@ def _content_type(path: Path, body: bytes) -> str:
     guessed = mimetypes.guess_type(path.name)[0]
     if guessed:
         return guessed + ("; charset=utf-8" if guessed.startswith(("text/", "application/json", "application/xml")) else "")
-    head = body.lstrip()[:1]
+    start = body.lstrip()[:64].lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return "text/html; charset=utf-8"
+    head = start[:1]
     if head in (b"{", b"["):
         return "application/json; charset=utf-8"
     if head == b"<":
@@ -51,7 +64,7 @@ class LoopbackServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server naming)
                 arrived = time.monotonic()
-                status, headers, body = server.respond(self.path)
+                status, headers, body = server.handle(self.path, dict(self.headers))
                 server.requests.append({"path": self.path, "status": status, "headers": dict(self.headers), "at": arrived})
                 try:
                     self.send_response(status)
@@ -72,6 +85,9 @@ class LoopbackServer:
 
     def respond(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
         raise NotImplementedError
+
+    def handle(self, raw_path: str, request_headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        return self.respond(raw_path)
 
     @property
     def base_url(self) -> str:
@@ -103,6 +119,32 @@ class ReplayServer(LoopbackServer):
             raise FileNotFoundError(f"replay folder not found: {self.root}")
         manifest = self.root / "manifest.json"
         self.manifest: list[dict[str, Any]] = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
+        self.public_base = self.base_url
+
+    @property
+    def recorded_hosts(self) -> list[str]:
+        """Top-level folders named like a host: recorded web sites."""
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", p.name))
+
+    def rewrite_links(self, body: bytes, content_type: str) -> bytes:
+        """Absolute links to recorded hosts, pointed at this server."""
+        hosts = self.recorded_hosts
+        if not hosts or not content_type.startswith(("text/", "application/xml", "application/json", "application/ld+json", "application/xhtml")):
+            return body
+        pattern = re.compile(rb"https?://(" + b"|".join(re.escape(h.encode()) for h in hosts) + rb")(?=[/\"'<\s?#]|$)")
+        return pattern.sub(lambda m: self.public_base.encode() + b"/" + m.group(1), body)
+
+    def handle(self, raw_path: str, request_headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        status, headers, body = self.respond(raw_path)
+        if status != 200:
+            return status, headers, body
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        headers = {"ETag": etag, **headers}
+        lowered = {k.lower(): v for k, v in request_headers.items()}
+        if lowered.get("if-none-match") == headers["ETag"] or (
+                "if-none-match" not in lowered and lowered.get("if-modified-since") and lowered["if-modified-since"] == headers.get("Last-Modified")):
+            return 304, {k: v for k, v in headers.items() if k in ("ETag", "Last-Modified")}, b""
+        return status, headers, body
 
     def respond(self, raw_path: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(raw_path)
@@ -127,9 +169,13 @@ class ReplayServer(LoopbackServer):
             headers = {"Content-Type": _content_type(file, body), **entry.get("headers", {})}
             if entry.get("delay"):
                 time.sleep(float(entry["delay"]))
-            return int(entry.get("status", 200)), headers, body
+            return int(entry.get("status", 200)), headers, self.rewrite_links(body, headers["Content-Type"])
         candidate = (self.root / path.lstrip("/")).resolve()
+        if candidate.is_dir() and (candidate / "index.html").is_file():
+            candidate = candidate / "index.html"  # a page recorded at a folder address (/koulutus/x/)
         if candidate.is_file() and self.root in candidate.parents:
             body = candidate.read_bytes()
-            return 200, {"Content-Type": _content_type(candidate, body)}, body
+            content_type = _content_type(candidate, body)
+            modified = formatdate(candidate.stat().st_mtime, usegmt=True)
+            return 200, {"Content-Type": content_type, "Last-Modified": modified}, self.rewrite_links(body, content_type)
         return 404, {"Content-Type": "application/json"}, b'{"error": "not recorded"}'

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from pipelines.base import CrawlerPipeline
-from pipelines.places import lookup, municipality_position
+from pipelines.places import by_name, lookup, municipality_position
 from pipelines.vocabularies import (ECTS, FI_CODE_LEVELS, FI_QUALIFICATION_LEVELS, FI_QUALIFICATION_NAMES, FI_TYPE_LEVELS, FI_TYPES,
                                     FI_UAS_TITLES, SE_LEVELS, SE_NO_LEVEL, SE_TYPES)
 from spiders.items import Course
@@ -208,7 +208,17 @@ class NormalisePipeline(CrawlerPipeline):
     def _region(self, item: Course) -> None:
         """Official municipality name, region and NUTS-3 from the code (pipelines/places.py).
         A place name the source gave that differs from the municipality (Susa-navet's town,
-        e.g. Abisko in Kiruna) is kept in extras["place_name"]; unknown codes stay as given."""
+        e.g. Abisko in Kiruna) is kept in extras["place_name"]; unknown codes stay as given.
+        Without a code (provider web sites give a town), the municipality of that name, and its
+        country when the spider did not know it; counted as derived."""
+        if not item.municipality_code and item.municipality:
+            named = by_name(item.country, item.municipality)
+            if named is not None:
+                item.municipality_code, item.country = named.municipality_code, item.country or named.country
+                self.count("normalise/derived/municipality_code")
+            else:
+                self.count("normalise/unknown/municipality_name")
+                item.extras.setdefault("place_name", item.municipality)
         if not item.municipality_code:
             return
         place = lookup(item.country, item.municipality_code)

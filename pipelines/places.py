@@ -70,6 +70,26 @@ def normalise_code(country: str | None, code: str | None) -> str | None:
     return str(code).strip().zfill(width) if width else code
 
 
+@lru_cache(maxsize=1)
+def _by_name() -> dict[str, list[Place]]:
+    names: dict[str, list[Place]] = {}
+    for place in municipalities().values():
+        for name in {place.municipality, place.municipality_sv}:
+            if name:
+                names.setdefault(name.casefold(), []).append(place)
+    return names
+
+
+def by_name(country: str | None, name: str | None) -> Place | None:
+    """The municipality a town name names (Finnish or Swedish name, any case: "Kokkola",
+    "Jakobstad", "SKELLEFTEÅ"), in ``country`` or, when the country is not known, in whichever
+    country has it; None when no municipality or more than one has the name."""
+    if not name:
+        return None
+    found = [p for p in _by_name().get(name.strip().casefold(), []) if not country or p.country == country]
+    return found[0] if len(found) == 1 else None
+
+
 def lookup(country: str | None, code: str | None) -> Place | None:
     return municipalities().get((country or "", normalise_code(country, code) or ""))
 

@@ -153,6 +153,7 @@ SE_LEVELS = {
 ECTS = {
     "opintopiste": (1.0, False, "1 opintopiste = 1 ECTS credit"),
     "högskolepoäng": (1.0, False, "1 högskolepoäng = 1 ECTS credit (60 per academic year)"),
+    "ects": (1.0, False, "given in ECTS credits"),
     "yh-poäng": (0.3, True, "estimate: 200 YH points per year of full-time study = 60 ECTS"),
     "viikko": (1.5, True, "estimate: 40 weeks of full-time study = 60 ECTS"),
     "osaamispiste": (None, False, "no ECTS equivalent: competence points (osaamispiste) measure vocational competence, not workload"),

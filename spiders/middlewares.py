@@ -17,7 +17,10 @@ from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.extensions.httpcache import RFC2616Policy
 from scrapy.utils.response import response_status_message
+
+from spiders.extract.common import moment
 
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
@@ -92,3 +95,65 @@ class OffsiteRedirectMiddleware:
             return response
         self.crawler.stats.inc_value("aggregator/errors/offsite_redirect")
         raise OffsiteRedirect(f"{request.url} redirects to another host ({target}); refused")
+
+
+class RobotsCrawlDelayMiddleware:
+    """robots.txt's ``Crawl-delay`` for our user agent, kept as the least delay of that site's
+    download slot. Scrapy's robots.txt middleware obeys Allow/Disallow but not Crawl-delay, and
+    AutoThrottle would lower a slot's delay below it: the delay is applied again after every
+    response of the site (``aggregator/politeness/crawl_delay`` records the seconds)."""
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.delays: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request, response, spider=None):
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        if urlsplit(request.url).path == "/robots.txt" or request.url.endswith("/robots.txt"):
+            delay = self._crawl_delay(response)
+            if delay:
+                self.delays[key] = delay
+                self.crawler.stats.set_value("aggregator/politeness/crawl_delay", delay)
+        if key in self.delays:
+            slot = downloader.slots.get(key)
+            if slot is not None:
+                slot.delay = max(slot.delay, self.delays[key])
+        return response
+
+    def _crawl_delay(self, response) -> float | None:
+        if response.status != 200:
+            return None
+        from protego import Protego
+
+        try:
+            rules = Protego.parse(response.body.decode("utf-8", "replace"))
+        except Exception:  # an unreadable robots.txt gives no delay; the robots middleware reports it
+            return None
+        user_agent = self.crawler.settings.get("USER_AGENT", "*")
+        delay = rules.crawl_delay(user_agent)
+        return float(delay) if delay else None
+
+
+class SitemapLastmodPolicy(RFC2616Policy):
+    """The page cache's rule (``HTTPCACHE_POLICY``) for provider sites: a page is read from the
+    stored copy without a request when its sitemap ``lastmod`` (request meta
+    ``sitemap_lastmod``) is not later than the moment the copy was fetched; every other cached
+    address is asked for again with If-Modified-Since / If-None-Match, and a 304 (or a server
+    error, unless the copy said must-revalidate) reads the stored copy. Every successful page
+    is stored, with or without validators, so that lastmod alone can spare the next request."""
+
+    def should_cache_response(self, response, request) -> bool:
+        return response.status == 200 and b"no-store" not in self._parse_cachecontrol(response)
+
+    def is_cached_response_fresh(self, cachedresponse, request) -> bool:
+        lastmod = moment(request.meta.get("sitemap_lastmod"))
+        fetched = moment(cachedresponse.headers.get(b"Date"))
+        if lastmod and fetched and lastmod <= fetched:
+            return True
+        self._set_conditional_validators(request, cachedresponse)
+        return False

@@ -16,7 +16,6 @@ import json
 from collections import deque
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import Request
@@ -28,6 +27,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from aggregator.crawl import replay_base_url
 from aggregator.replay import ReplayServer
 from pipelines.clean import CleanPipeline
 from pipelines.language import LanguagePipeline
@@ -60,13 +60,15 @@ class OfflineRun:
         self.replay.root = Path(responses).resolve()
         manifest = self.replay.root / "manifest.json"
         self.replay.manifest = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
+        self.replay.public_base = OFFLINE_BASE
         cls = spider_class(spider_name)
         # Reactorless mode: nothing here downloads; callbacks are called directly.
         offline = {"TWISTED_REACTOR_ENABLED": False, "TWISTED_REACTOR": None}
         self.crawler = get_crawler(cls, {**project_settings(), **offline, **(settings or {})})
-        # The real API root's path under the fake host: fixtures mirror the real URL paths.
-        base_url = OFFLINE_BASE + urlsplit(getattr(cls, "default_base_url", "")).path.rstrip("/")
-        self.spider = cls.from_crawler(self.crawler, base_url=base_url, **(args or {}))
+        # The real API root's path (a web site's host folder) under the fake host: fixtures
+        # mirror the real URL paths. A case's own base_url argument wins.
+        arguments = {"base_url": replay_base_url(spider_name, OFFLINE_BASE), **(args or {})}
+        self.spider = cls.from_crawler(self.crawler, **arguments)
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
         self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, NormalisePipeline, ValidatePipeline, LanguagePipeline, TranslatePipeline, TopicsPipeline)]

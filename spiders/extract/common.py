@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
 _SPACE = re.compile(r"\s+")
@@ -114,3 +115,20 @@ def public_url(value: object) -> str | None:
     if re.match(r"www\.[^\s/]+\.[^\s]+$", text, re.IGNORECASE):
         return "https://" + text
     return None
+
+
+def moment(value: object) -> datetime | None:
+    """A point in time from a W3C datetime (sitemap lastmod: "2026-11-01",
+    "2026-11-01T10:00:00+02:00") or an HTTP date (Last-Modified, Date), zone-aware (UTC when
+    the text has no zone); None when unreadable."""
+    if not value:
+        return None
+    text = (value.decode("latin-1") if isinstance(value, bytes) else str(value)).strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
