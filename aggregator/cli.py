@@ -130,11 +130,13 @@ def _db(ctx: click.Context, sub_db: str | None) -> str:
 
 @main.command("spiders")
 def list_spiders() -> None:
-    """List the spiders (sources) this installation can crawl."""
-    from aggregator.crawl import spider_names
+    """List the spiders (sources) this installation can crawl: name, kind, and whether the
+    nightly job crawls it (provider sites only once someone has reviewed them)."""
+    from aggregator.crawl import spider_facts, spider_names
 
     for name in spider_names():
-        click.echo(name)
+        facts = spider_facts(name)
+        click.echo(f"{name:28} {facts['kind']:14} {'enabled' if facts['enabled'] else 'not enabled (crawled only when named)'}")
 
 
 @main.command()
@@ -147,8 +149,8 @@ def list_spiders() -> None:
 @click.option("--timeout", type=float, default=None, help="Seconds each spider may run.")
 @click.pass_context
 def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) -> None:
-    """Crawl SPIDERS (default: all), each in its own process, into the database."""
-    from aggregator.crawl import replay_base_url, run_spider, spider_names
+    """Crawl SPIDERS (default: every enabled one), each in its own process, into the database."""
+    from aggregator.crawl import enabled_spider_names, replay_base_url, run_spider, spider_names
     from aggregator.replay import ReplayServer
 
     db_path = writable_db(_db(ctx, sub_db))
@@ -172,7 +174,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
         if server:
             click.echo(f"Replaying {replay} on {server.base_url}")
         failed = []
-        for name in spiders or available:
+        for name in spiders or enabled_spider_names():
             click.echo(f"Crawling {name} -> {db_path}")
             url = replay_base_url(name, server.base_url) if server else base_url
             first = db.execute("select coalesce(max(id), 0) from crawl_runs").fetchone()[0]
@@ -257,7 +259,8 @@ def coverage(ctx, sub_db) -> None:
 def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental, snapshot_to, no_models) -> None:
     """The nightly job: crawl every source, fill in English, export, report per source.
 
-    Exit code 0 only when every source finished cleanly; otherwise 1, naming each source and why.
+    Exit code 0 only when every register finished cleanly; otherwise 1, naming each source and why.
+    A provider web site that fails is reported and keeps its listings, and the job goes on.
     Exit code 3 when another nightly job holds the database's lock.
     """
     from aggregator.crawl import spider_names, stop_on_termination
@@ -292,6 +295,9 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
     if report.pending:
         click.echo(f"English pending for {report.pending} listings (no model for their language).")
     click.echo(f"Took {report.seconds:.0f}s.")
+    reported = report.reported_sites()
+    if reported:
+        click.echo("Provider sites not clean (their listings are kept as they were): " + "; ".join(reported), err=True)
     if not report.ok:
         click.echo("FAILED: " + "; ".join(report.problems()), err=True)
         sys.exit(1)

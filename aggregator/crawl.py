@@ -34,6 +34,18 @@ def spider_names() -> list[str]:
     return sorted(_loader().list())
 
 
+def spider_facts(spider: str) -> dict[str, object]:
+    """What the job reads from a spider class: whether it is enabled (provider sites only once
+    reviewed) and its kind ("register" or "provider_site")."""
+    cls = _loader().load(spider)
+    return {"enabled": bool(getattr(cls, "enabled", True)), "kind": getattr(cls, "source_kind", "register")}
+
+
+def enabled_spider_names() -> list[str]:
+    """The spiders a job crawls when none are named: every register and every reviewed site."""
+    return [name for name in spider_names() if spider_facts(name)["enabled"]]
+
+
 def has_change_feed(spider: str) -> bool:
     """Whether the spider can fetch only what changed since its last clean run (``incremental=1``)."""
     return bool(getattr(_loader().load(spider), "change_feed", False))

@@ -1,7 +1,9 @@
 """The nightly job: crawl every source (each in its own process, with a time limit), fill in
 English, export, and report per source. Two jobs never run at once on one database (a lock file
 beside it). A source that fails, yields nothing, drops below the plausible share of its last
-successful run or shows a jump in errors is reported and makes the job fail."""
+successful run or shows a jump in errors is reported and makes the job fail; a provider web
+site in that state is reported, keeps its listings as they were, and the job goes on (a site's
+redesign must not stop the registers' nightly data)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Callable
 
 from filelock import FileLock, Timeout
 
-from aggregator.crawl import has_change_feed, replay_base_url, run_spider, spider_names
+from aggregator.crawl import enabled_spider_names, has_change_feed, replay_base_url, run_spider, spider_facts, spider_names
 from store.db import beside_db, now_iso, open_db, restore_deferred_indexes, write_lock
 from aggregator.snapshot import snapshot
 from pipelines.store import STORAGE_ERROR_LOG
@@ -39,6 +41,7 @@ class SourceResult:
     removed: int = 0
     errors: int = 0
     note: str = ""
+    kind: str = "register"
 
     @property
     def ok(self) -> bool:
@@ -58,10 +61,14 @@ class NightlyReport:
 
     @property
     def ok(self) -> bool:
-        return all(s.ok for s in self.sources)
+        """Every register clean; provider sites are reported (``reported_sites``), not fatal."""
+        return all(s.ok for s in self.sources if s.kind != "provider_site")
 
     def problems(self) -> list[str]:
-        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources if not s.ok]
+        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources if not s.ok and s.kind != "provider_site"]
+
+    def reported_sites(self) -> list[str]:
+        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources if not s.ok and s.kind == "provider_site"]
 
     def table(self) -> str:
         headers = ["source", "items", "new", "changed", "removed", "errors", "duration", "status"]
@@ -197,7 +204,11 @@ def run_nightly(
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         logs = Path(log_dir or beside_db(db_path, "logs")) / f"nightly-{stamp}"
         logs.mkdir(parents=True, exist_ok=True)
-        spiders = only or spider_names()
+        spiders = only or enabled_spider_names()
+        waiting = [name for name in spider_names() if name not in spiders and spider_facts(name)["kind"] == "provider_site"
+                   and not spider_facts(name)["enabled"]]
+        if waiting and not only:
+            echo(f"Not crawled: {len(waiting)} provider site(s) not yet reviewed (enabled = False): {', '.join(waiting)}")
         for position, spider in enumerate(spiders, 1):
             first = db.execute("select coalesce(max(id), 0) from crawl_runs").fetchone()[0]
             echo(f"[{position}/{len(spiders)}] {spider}: crawling (log: {logs / (spider + '.log')})")
@@ -217,6 +228,7 @@ def run_nightly(
                 timeout=timeout, log_file=str(logs / f"{spider}.log"), on_tick=_every(30, tick),
             )
             source = run_result(db, spider, first, result.seconds, result.returncode, result.timed_out, str(logs / f"{spider}.log"))
+            source.kind = str(spider_facts(spider)["kind"])
             report.sources.append(source)
             echo(f"    {spider}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, {source.removed} removed), {source.errors} errors, {source.seconds:.0f}s")
         if translate:

@@ -78,10 +78,12 @@ class StorePipeline(CrawlerPipeline):
                 "licence": getattr(spider, "source_licence", None),
                 "licence_url": getattr(spider, "source_licence_url", None),
                 "api_base_url": getattr(spider, "default_base_url", None),
+                "kind": getattr(spider, "source_kind", "register"),
             },
         )
         self.run_id = start_run(self.db, spider.name)
-        self.store = CourseStore(self.db, spider.name, self.run_id, defer_indexes_after=self.defer_indexes_after)
+        self.store = CourseStore(self.db, spider.name, self.run_id, defer_indexes_after=self.defer_indexes_after,
+                                 kind=getattr(spider, "source_kind", "register"))
         self.crawler.stats.set_value("aggregator/run_id", self.run_id)
         spider.logger.info("Writing to %s (crawl run %s)", self.db_path, self.run_id)
 

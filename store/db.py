@@ -19,6 +19,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from store.listing import COURSE_COLUMN_TYPES, COURSE_FIELDS, Course, HeldBack
+from store.offerings import register_matches, site_listings_matching
 
 DEFAULT_DB = "aggregator.db"
 # A run that has added this many new listings, and more than the table held when it started, is
@@ -439,6 +440,13 @@ def _m0019_course_duplicates(db: sqlite_utils.Database) -> None:
     db[DUPLICATES_TABLE].create_index(["duplicate_of"], if_not_exists=True)
 
 
+def _m0020_source_kinds(db: sqlite_utils.Database) -> None:
+    """Sources are registers or provider web sites (store.offerings matches the one with the other)."""
+    if "kind" not in db["sources"].columns_dict:
+        db["sources"].add_column("kind", str)
+    db.execute("update sources set kind = 'register' where kind is null")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _m0001_initial),
     ("0002_fulltext_trigram", _m0002_fulltext),
@@ -460,6 +468,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0017_english_coverage", _m0017_english_coverage),
     ("0018_held_back_listings", _m0018_held_back_listings),
     ("0019_course_duplicates", _m0019_course_duplicates),
+    ("0020_source_kinds", _m0020_source_kinds),
 ]
 # sqlite-utils' own migration runner: each step and its record in one transaction, recorded in
 # the _sqlite_migrations table under this set's name.
@@ -705,9 +714,10 @@ class CourseStore:
     """
 
     def __init__(self, db: sqlite_utils.Database, source: str, run_id: int,
-                 defer_indexes_after: int = DEFAULT_DEFER_INDEXES_AFTER) -> None:
+                 defer_indexes_after: int = DEFAULT_DEFER_INDEXES_AFTER, kind: str = "register") -> None:
         self.db = db
         self.source = source
+        self.kind = kind  # "register" or "provider_site" (store.offerings: a site's listing of a register's offering)
         self.run_id = run_id
         self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0, "kept": 0, "merged_duplicates": 0,
                        # kept apart from courses: another source's listing of the same offering
@@ -725,11 +735,23 @@ class CourseStore:
         self.deferred_indexes: list[str] = []
 
     def finish(self) -> list[str]:
-        """End of the run: make the indexes a bulk load dropped; returns their names."""
-        if not self.deferred_indexes:
-            return []
-        self.deferred_indexes = []
-        return restore_deferred_indexes(self.db)
+        """End of the run: make the indexes a bulk load dropped (returns their names); for a
+        register, provider sites' listings of the offerings it lists leave courses for
+        course_duplicates (``store.offerings``)."""
+        rebuilt: list[str] = []
+        if self.deferred_indexes:
+            self.deferred_indexes = []
+            rebuilt = restore_deferred_indexes(self.db)
+        if self.kind == "register":
+            matches = site_listings_matching(self.db)
+            if matches:
+                with self.db.atomic():
+                    rows = list(self.db.query(f"select * from courses where id in ({','.join('?' * len(matches))})", list(matches)))
+                    for row in rows:
+                        row["duplicate_of"] = matches[row["id"]]
+                    self.db[DUPLICATES_TABLE].upsert_all(rows, pk="id", alter=True)
+                    self.counts["duplicates_absorbed"] += self._out_of_courses([r["id"] for r in rows])
+        return rebuilt
 
     def write(self, courses: Iterable[Course], seen_ids: Iterable[str] = (), kept_ids: Iterable[str] = ()) -> None:
         """Upsert a batch in one transaction. The same listing twice in one batch is merged (the
@@ -760,7 +782,7 @@ class CourseStore:
                     out.append(key)
         with self.db.atomic():
             rows, duplicates = self._split_duplicates(rows)
-            if self.source in DUPLICATE_SOURCES and rows:  # listed here again: no longer a duplicate
+            if (self.source in DUPLICATE_SOURCES or self.kind == "provider_site") and rows:  # listed here again: no longer a duplicate
                 for start in range(0, len(rows), 500):
                     chunk = [r["id"] for r in rows[start:start + 500]]
                     self.db.execute(f"delete from [{DUPLICATES_TABLE}] where id in ({','.join('?' * len(chunk))})", chunk)
@@ -776,7 +798,12 @@ class CourseStore:
 
     def _split_duplicates(self, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
         """This source's rows that a current listing of its preferred source already describes
-        (DUPLICATE_SOURCES), by id, with ``duplicate_of`` set, apart from the others."""
+        (DUPLICATE_SOURCES; for a provider site, any register: ``store.offerings``), by id, with
+        ``duplicate_of`` set, apart from the others."""
+        if self.kind == "provider_site" and rows:
+            matches = register_matches(self.db, rows)
+            duplicates = {r["id"]: {**r, "duplicate_of": matches[r["id"]]} for r in rows if r["id"] in matches}
+            return [r for r in rows if r["id"] not in duplicates], duplicates
         preferred = DUPLICATE_SOURCES.get(self.source)
         if not preferred or not rows:
             return rows, {}

@@ -1,5 +1,6 @@
 """What a listing's row page shows beside its columns (templates/row-aggregator-courses.html): its
-topics with the words that matched, and the English labels of its values."""
+topics with the words that matched, the English labels of its values, and the other sources that
+list the same offering (course_duplicates: a provider's own page of a register's course)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,11 @@ def listing_vars(datasette, database: str, request) -> Any:
             for topic, label, terms, fields in rows.rows:
                 topics.append({"topic": topic, "label": label, "terms": ", ".join(json.loads(terms or "[]")),
                                "fields": ", ".join(json.loads(fields or "[]"))})
-        return {"listing_topics": topics, "listing_labels": await all_value_labels(db)}
+        also: list[dict[str, str]] = []
+        if listing and await db.table_exists("course_duplicates"):
+            rows = await db.execute("select source, url, source_url from course_duplicates where duplicate_of = :id order by source",
+                                    {"id": listing})
+            also = [{"source": source, "url": url or source_url} for source, url, source_url in rows.rows]
+        return {"listing_topics": topics, "listing_labels": await all_value_labels(db), "listing_also": also}
 
     return inner

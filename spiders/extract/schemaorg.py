@@ -227,23 +227,25 @@ def register_ids(*values: Any) -> list[str]:
 def offerings(nodes: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(course, instance) pairs: each instance of each course; a course without instances is
     one offering of its own; an instance outside any course (an EducationEvent) is one too.
-    The same course given in two syntaxes (JSON-LD and microdata) counts once."""
+    The same offering given twice (in JSON-LD and microdata: same name, start and place)
+    counts once."""
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
     inside: list[dict[str, Any]] = []
-    seen: set[tuple[str | None, str | None]] = set()
+    seen: set[tuple[str | None, ...]] = set()
     for node in nodes:
         if not _types(node) & COURSE_TYPES:
             continue
         instances = [i for i in _list(node.get("hasCourseInstance")) if isinstance(i, dict)]
         inside.extend(instances)
         for instance in instances or [{}]:
-            key = (_text(instance.get("name")) or _text(node.get("name")), iso_date(_text(instance.get("startDate")) or _text(node.get("startDate"))))
+            key = (_text(instance.get("name")) or _text(node.get("name")), iso_date(_text(instance.get("startDate")) or _text(node.get("startDate"))),
+                   _text(instance.get("location")))
             if key not in seen:
                 seen.add(key)
                 pairs.append((node, instance))
     for node in nodes:
         if _types(node) & INSTANCE_TYPES and not any(node is i or node == i for i in inside):
-            key = (_text(node.get("name")), iso_date(_text(node.get("startDate"))))
+            key = (_text(node.get("name")), iso_date(_text(node.get("startDate"))), _text(node.get("location")))
             if key not in seen:
                 seen.add(key)
                 pairs.append(({}, node))

@@ -1,0 +1,23 @@
+"""Oulun seudun ammattiopisto (OSAO): vocational college of the Oulu region; short courses and further vocational training.
+
+Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
+site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set
+``sitemap_paths``, ``sitemap_follow`` and ``page_patterns``), crawl it once by hand
+(``aggregator crawl site_osao_fi``) and check the listings; if its pages carry no schema.org course
+data, make this an ``HtmlCourseSpider`` with selectors (README, "Add a source")."""
+
+from spiders.base.course_pages import SchemaOrgSiteSpider
+
+
+class OsaoSpider(SchemaOrgSiteSpider):
+    name = "site_osao_fi"
+    source_title = "Oulun seudun ammattiopisto (OSAO): courses on its web site"
+    source_url = "https://www.osao.fi"
+    source_licence = "not yet reviewed"
+    country = "FI"
+    site_url = "https://www.osao.fi"
+    provider_name = "Oulun seudun ammattiopisto (OSAO)"
+    municipality_code = "564"  # Oulu
+    sitemap_paths = ["/robots.txt"]  # its Sitemap: lines; the real sitemap goes here at review
+    enabled = False
+    reviewed = ""

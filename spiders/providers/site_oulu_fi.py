@@ -1,0 +1,23 @@
+"""University of Oulu: university in North Ostrobothnia; continuous learning and open university courses.
+
+Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
+site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set
+``sitemap_paths``, ``sitemap_follow`` and ``page_patterns``), crawl it once by hand
+(``aggregator crawl site_oulu_fi``) and check the listings; if its pages carry no schema.org course
+data, make this an ``HtmlCourseSpider`` with selectors (README, "Add a source")."""
+
+from spiders.base.course_pages import SchemaOrgSiteSpider
+
+
+class OuluUniversitySpider(SchemaOrgSiteSpider):
+    name = "site_oulu_fi"
+    source_title = "University of Oulu: courses on its web site"
+    source_url = "https://www.oulu.fi"
+    source_licence = "not yet reviewed"
+    country = "FI"
+    site_url = "https://www.oulu.fi"
+    provider_name = "University of Oulu"
+    municipality_code = "564"  # Oulu
+    sitemap_paths = ["/robots.txt"]  # its Sitemap: lines; the real sitemap goes here at review
+    enabled = False
+    reviewed = ""
