@@ -158,7 +158,12 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
     unknown = [s for s in spiders if s not in available]
     if unknown:
         raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(available)}")
-    from aggregator.crawl import stop_on_termination
+    from aggregator.crawl import argument_problem, stop_on_termination
+
+    for name in spiders:
+        problem = argument_problem(name, arguments, base_url)
+        if problem:
+            raise click.UsageError(problem)
     from aggregator.nightly import JobLocked, acquire_job_lock, open_job_db, run_result
 
     try:

@@ -41,6 +41,23 @@ def spider_facts(spider: str) -> dict[str, object]:
     return {"enabled": bool(getattr(cls, "enabled", True)), "kind": getattr(cls, "source_kind", "register")}
 
 
+def argument_problem(spider: str, arguments: Iterable[str], base_url: str | None = None) -> str | None:
+    """What is wrong with a spider's arguments (a missing sitemap_url, a base_url without a
+    scheme), found by building the spider here, without crawling; None when they are fine. So
+    that a mistake is one line, not a traceback from the crawl process."""
+    given = dict(a.split("=", 1) for a in arguments if "=" in a)
+    malformed = [a for a in arguments if "=" not in a]
+    if malformed:
+        return f"spider arguments are NAME=VALUE, got {', '.join(malformed)}"
+    if base_url:
+        given["base_url"] = base_url
+    try:
+        _loader().load(spider)(**given)
+    except (ValueError, TypeError) as exc:
+        return str(exc)
+    return None
+
+
 def enabled_spider_names() -> list[str]:
     """The spiders a job crawls when none are named: every register and every reviewed site."""
     return [name for name in spider_names() if spider_facts(name)["enabled"]]

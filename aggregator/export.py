@@ -83,8 +83,11 @@ def english_coverage_sentence(db: sqlite_utils.Database) -> str:
 def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]) -> dict[str, Any]:
     metadata = metadata_for(db_path)
     tables = next(iter(metadata.get("databases", {}).values()), {}).get("tables", {})
+    # a provider site may state its terms in words only (no licence URL): no empty keys, which
+    # the Data Package standard does not allow
     sources = [
-        {"title": s["title"], "path": s["url"], "licence": s["licence"], "licence_url": s["licence_url"], "spider": s["name"]}
+        {k: v for k, v in {"title": s["title"], "path": s["url"], "licence": s["licence"], "licence_url": s["licence_url"],
+                           "spider": s["name"], "kind": s.get("kind")}.items() if v}
         for s in db["sources"].rows
     ]
     resources = []
@@ -116,10 +119,11 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
         "profile": "data-package",
         "name": "nordic-course-aggregator",
         "title": metadata.get("title"),
-        "description": "Courses and programmes in Sweden and Finland, from the national open registers. " + english_coverage_sentence(db)
+        "description": "Courses and programmes in Sweden and Finland, from the national open registers and providers' web sites. " + english_coverage_sentence(db)
         + " Columns ending in _en_method say where each English text came from (original, provider, official, machine = machine-translated, pending = not yet).",
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "licenses": [{"name": s["licence"], "path": s["licence_url"], "title": f"{s['title']}: {s['licence']}"} for s in sources if s.get("licence")],
+        "licenses": [{k: v for k, v in {"name": s["licence"], "path": s.get("licence_url"), "title": f"{s.get('title')}: {s['licence']}"}.items() if v}
+                     for s in sources if s.get("licence")],
         "sources": sources,
         "resources": resources,
     }

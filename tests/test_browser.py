@@ -24,6 +24,8 @@ CRAWLS = [
     ("opintopolku_fi", FIXTURES / "opintopolku_fi" / "four_offerings" / "responses", []),
     ("susanavet_se", FIXTURES / "susanavet_se" / "six_school_forms" / "responses", ["-a", "municipalities=2482,2480,2580,2421"]),
     ("plannededucations_se", FIXTURES / "plannededucations_se" / "municipality_filter" / "responses", ["-a", "municipalities=2482,2480"]),
+    # a provider's web site (written pages, README "Add a source")
+    ("site_example_college_fi", FIXTURES / "site_example_college_fi" / "short_courses" / "responses", []),
 ]
 
 

@@ -356,3 +356,22 @@ def test_a_register_crawled_after_the_site_takes_over_its_listings(tmp_path):
     assert store.counts["duplicates_absorbed"] == 3
     assert sorted(r["source"] for r in db["courses"].rows) == ["opintopolku_fi", "opintopolku_fi", "site_centria_fi"]
     assert db["course_duplicates"].count == 3
+
+
+def test_a_generic_crawl_without_a_site_is_one_line_of_advice(db_path):
+    done = run_cli("crawl", "schemaorg_courses", "--db", db_path, check=False)
+    assert done.returncode == 2 and "needs -a sitemap_url=" in done.stderr and "Traceback" not in done.stderr
+    done = run_cli("crawl", "schemaorg_courses", "--db", db_path, "-a", "sitemap_url=https://www.example.fi/sitemap.xml", "-a", "country=DE",
+                   check=False)
+    assert done.returncode == 2 and "country must be FI or SE" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_export_with_a_provider_site_passes_the_data_package_validator(tmp_path, db_path):
+    from frictionless import Package
+
+    run_cli("--db", db_path, "crawl", "site_example_college_fi", "--replay", str(COLLEGE), check=False)
+    run_cli("--db", db_path, "export", "--out", str(tmp_path / "exports"))
+    package = json.loads((tmp_path / "exports" / "datapackage.json").read_text("utf-8"))
+    assert {"spider": "site_example_college_fi", "kind": "provider_site"}.items() <= package["sources"][0].items()
+    report = Package(str(tmp_path / "exports" / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["type", "note"])[:5]
