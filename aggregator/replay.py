@@ -17,6 +17,8 @@ XML or JSON body (``https://www.centria.fi/koulutus/x``) are rewritten to this s
 (``http://127.0.0.1:PORT/www.centria.fi/koulutus/x``), so a crawl of a recorded site never
 leaves the machine. Files are served with an ``ETag`` and ``Last-Modified`` (the manifest's
 ``"last_modified"`` or the file's time), and a conditional request that matches gets a 304.
+The server's own ``/robots.txt`` (what a crawler reads) holds the recorded sites' rules with
+their paths under the host folders.
 
 Every request is logged (``server.requests``) so tests can assert on paths and headers.
 """
@@ -134,6 +136,22 @@ class ReplayServer(LoopbackServer):
         pattern = re.compile(rb"https?://(" + b"|".join(re.escape(h.encode()) for h in hosts) + rb")(?=[/\"'<\s?#]|$)")
         return pattern.sub(lambda m: self.public_base.encode() + b"/" + m.group(1), body)
 
+    def recorded_robots(self) -> bytes:
+        """The recorded sites' robots.txt rules, as this server's own (a crawler asks the
+        server's root): each site's Allow/Disallow paths under its host folder, its Crawl-delay
+        and Sitemap lines as they are (links rewritten)."""
+        parts = []
+        for host in self.recorded_hosts:
+            file = self.root / host / "robots.txt"
+            if not file.is_file():
+                continue
+            lines = []
+            for line in file.read_text("utf-8", "replace").splitlines():
+                match = re.match(r"\s*(allow|disallow)\s*:\s*(\S*)", line, re.IGNORECASE)
+                lines.append(f"{match[1]}: /{host}{match[2]}" if match and match[2].startswith("/") else line)
+            parts.append("\n".join(lines))
+        return self.rewrite_links("\n\n".join(parts).encode("utf-8"), "text/plain") if parts else b""
+
     def handle(self, raw_path: str, request_headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         status, headers, body = self.respond(raw_path)
         if status != 200:
@@ -170,6 +188,10 @@ class ReplayServer(LoopbackServer):
             if entry.get("delay"):
                 time.sleep(float(entry["delay"]))
             return int(entry.get("status", 200)), headers, self.rewrite_links(body, headers["Content-Type"])
+        if path == "/robots.txt" and not (self.root / "robots.txt").is_file():
+            robots = self.recorded_robots()
+            if robots:
+                return 200, {"Content-Type": "text/plain; charset=utf-8"}, robots
         candidate = (self.root / path.lstrip("/")).resolve()
         if candidate.is_dir() and (candidate / "index.html").is_file():
             candidate = candidate / "index.html"  # a page recorded at a folder address (/koulutus/x/)

@@ -122,6 +122,9 @@ class RobotsCrawlDelayMiddleware:
         if key in self.delays:
             slot = downloader.slots.get(key)
             if slot is not None:
+                # a minimum, not an average: no random shortening (Scrapy's default varies the
+                # delay between 0.5 and 1.5 times)
+                slot.randomize_delay = False
                 slot.delay = max(slot.delay, self.delays[key])
         return response
 

@@ -171,6 +171,9 @@ def _crawl_uas(db_path: str, server: ReplayServer, *extra: str):
 
 def test_a_crawl_of_a_recorded_site_stores_one_listing_per_instance(tmp_path, db_path):
     folder = _site_copy(tmp_path, UAS)
+    sitemap = folder / "www.akkuamk.example" / "sitemap-courses.xml"  # a page robots.txt disallows
+    sitemap.write_text(sitemap.read_text("utf-8").replace(
+        "</urlset>", "<url><loc>https://www.akkuamk.example/haku/koulutus/akku</loc></url></urlset>"), "utf-8")
     with ReplayServer(folder) as server:
         _crawl_uas(db_path, server)
         paths = [r["path"] for r in server.requests]
@@ -196,6 +199,7 @@ def test_a_crawl_of_a_recorded_site_stores_one_listing_per_instance(tmp_path, db
     assert run["status"] == "flagged" or run["not_found"] == 1
     # discovery: robots.txt, the index, only the courses sitemap, only course pages, robots obeyed
     assert "/www.akkuamk.example/sitemap-news.xml" not in paths and not any("/uutiset/" in p or "yhteystiedot" in p for p in paths)
+    assert not any("/haku/" in p for p in paths) and json.loads(run["counters"])["robots_forbidden"] == 1
     assert paths.count("/www.akkuamk.example/koulutus/akkuteknologian-perusteet") == 1
     assert db["sources"].get("schemaorg_courses")["kind"] == "provider_site"
 
@@ -222,6 +226,22 @@ def test_politeness_crawl_delay_and_an_unchanged_page_is_not_fetched_again(tmp_p
     db = sqlite_utils.Database(db_path)
     runs = list(db["crawl_runs"].rows_where(order_by="id"))
     assert runs[1]["unchanged"] == 6 and runs[1]["new"] == 0 and runs[1]["changed"] == 0
+
+
+def test_every_site_is_crawled_politely(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from tests.harness import project_settings, spider_class
+
+    cls = spider_class("site_centria_fi")
+    offline = {"TWISTED_REACTOR_ENABLED": False, "TWISTED_REACTOR": None}  # as the harness: settings only, no crawl
+    crawler = get_crawler(cls, {**project_settings(), **offline, "AGGREGATOR_DB": str(tmp_path / "aggregator.db")})
+    settings = crawler.settings
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 2
+    assert settings.getbool("ROBOTSTXT_OBEY") and settings.getbool("AUTOTHROTTLE_ENABLED") and settings.getbool("HTTPCACHE_ENABLED")
+    assert settings.get("HTTPCACHE_DIR") == str(tmp_path / "httpcache")
+    assert "spiders.middlewares.RobotsCrawlDelayMiddleware" in settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert "spiders.middlewares.OffsiteRedirectMiddleware" in settings.getdict("DOWNLOADER_MIDDLEWARES")
 
 
 def test_links_to_other_hosts_are_not_followed(tmp_path, db_path):

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError
+from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from spiders.items import Kept
@@ -120,6 +120,10 @@ class SourceSpider(scrapy.Spider):
                 self.logger.error("HTTP %s for %s; skipped.", status, request.url)
         elif failure.check(OffsiteRedirect):
             self.logger.error("%s; skipped.", failure.value)  # counted by the middleware
+        elif failure.check(IgnoreRequest):
+            # robots.txt forbids it (Scrapy counts robotstxt/forbidden): obeyed, not an error
+            self.count("robots_forbidden")
+            self.logger.info("Not fetched (%s): %s", failure.value, request.url)
         elif failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
             self.count("errors/timeout")
             self.logger.error("Timed out (after retries) on %s; skipped.", request.url)
