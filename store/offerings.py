@@ -6,9 +6,9 @@ A provider-site listing is the register's offering when
 - the page cites the register's id of it (an Opintopolku OID, a Susa-navet event id:
   ``extras.register_ids``), or
 - its normalised title equals the register listing's title (in any of its languages), it starts
-  on the same day, and the provider is the same: equal names once case, punctuation and
-  spacing are set aside, or (the site and the register often name a provider differently, in
-  another language) the same municipality.
+  on the same day, and the provider is the same: the same name as the register writes it, or
+  (the site and the register often name a provider differently, in another language) the same
+  municipality.
 
 The register's listing stays the listing in ``courses``: it carries the codes, level and
 vocabulary the rest of the data shares. The site's listing is kept whole in
@@ -72,7 +72,7 @@ def _cited(row: dict[str, Any]) -> list[str]:
 
 
 def _same_provider(site: dict[str, Any], register: dict[str, Any]) -> bool:
-    names = normalised_title(site.get("provider_name")), normalised_title(register.get("provider_name"))
+    names = (site.get("provider_name") or "").strip(), (register.get("provider_name") or "").strip()
     if all(names) and names[0] == names[1]:
         return True
     return bool(site.get("municipality_code")) and site.get("municipality_code") == register.get("municipality_code")
@@ -102,18 +102,25 @@ def register_matches(db: sqlite_utils.Database, site_rows: Iterable[dict[str, An
     starts = sorted({r["start_date"] for r in pending})
     for start in range(0, len(starts), 500):
         chunk = starts[start:start + 500]
+        # only listings of the same provider or town can match (_same_provider): narrowed here,
+        # so a day with thousands of register listings costs no Python work on each of them
+        towns = sorted({r["municipality_code"] for r in pending if r.get("municipality_code")})
+        names = sorted({v for r in pending if r.get("provider_name") for v in (r["provider_name"], r["provider_name"].strip())})
         candidates = list(db.query(
             f"select {_COLUMNS} from courses where source in ({marks}) and removed_at is null "
-            f"and start_date in ({','.join('?' * len(chunk))})", [*registers, *chunk]))
-        by_start: dict[str, list[dict[str, Any]]] = {}
+            f"and start_date in ({','.join('?' * len(chunk))}) "
+            f"and (municipality_code in ({','.join('?' * len(towns))}) or provider_name in ({','.join('?' * len(names))}))",
+            [*registers, *chunk, *towns, *names]))
+        by_title: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for candidate in candidates:
-            by_start.setdefault(candidate["start_date"], []).append(candidate)
+            for title in _titles(candidate):
+                by_title.setdefault((candidate["start_date"], title), []).append(candidate)
         for row in pending:
-            titles = _titles(row)
-            for candidate in by_start.get(row["start_date"], []):
-                if (row.get("country") in (None, candidate["country"]) and titles & _titles(candidate)
-                        and _same_provider(row, candidate)):
-                    found.setdefault(row["id"], candidate["id"])
+            for title in sorted(_titles(row)):
+                match = next((c for c in by_title.get((row["start_date"], title), [])
+                              if row.get("country") in (None, c["country"]) and _same_provider(row, c)), None)
+                if match is not None:
+                    found.setdefault(row["id"], match["id"])
                     break
     return found
 
