@@ -84,6 +84,8 @@ def level(item: Course) -> tuple[int | None, int | None, str | None]:
         return item.eqf_level, item.eqf_level, f"from the SeQF level stated by the source (SeQF {item.eqf_level} = EQF {item.eqf_level})"
     extras = item.extras
     code = item.education_type_source
+    if extras.get("schema_types"):
+        return None, None, f"no level: the provider's page states none (schema.org {code})"
     if item.country == "FI":
         found = _fi_qualification(item)
         if found:
@@ -173,6 +175,7 @@ class NormalisePipeline(CrawlerPipeline):
             if item.education_type is None and item.education_type_source:
                 self.count("normalise/unknown/education_type")
                 self.crawler.spider.logger.info("Unknown education type %r (%s %s): left unmapped", item.education_type_source, item.source, item.source_id)
+        self._region(item)  # first: a town named by a web page gives the code, and the country when unknown
         eqf, national, method = level(item)
         item.eqf_level, item.nqf_level, item.eqf_method = eqf, national, method
         if eqf is None:
@@ -187,7 +190,6 @@ class NormalisePipeline(CrawlerPipeline):
             if item.credits is not None and item.credit_unit not in ECTS:
                 self.count("normalise/unknown/credit_unit")
         item.start_from = start_from(item)
-        self._region(item)
         self._position(item)
         return item
 
