@@ -173,7 +173,8 @@ def test_a_crawl_of_a_recorded_site_stores_one_listing_per_instance(tmp_path, db
     folder = _site_copy(tmp_path, UAS)
     sitemap = folder / "www.akkuamk.example" / "sitemap-courses.xml"  # a page robots.txt disallows
     sitemap.write_text(sitemap.read_text("utf-8").replace(
-        "</urlset>", "<url><loc>https://www.akkuamk.example/haku/koulutus/akku</loc></url></urlset>"), "utf-8")
+        "</urlset>", "<url><loc>https://www.akkuamk.example/haku/koulutus/akku</loc></url>"  # robots.txt disallows it
+                     "<url><loc>https://www.elsewhere.example/koulutus/vieras</loc></url></urlset>"), "utf-8")  # another site
     with ReplayServer(folder) as server:
         _crawl_uas(db_path, server)
         paths = [r["path"] for r in server.requests]
@@ -199,7 +200,9 @@ def test_a_crawl_of_a_recorded_site_stores_one_listing_per_instance(tmp_path, db
     assert run["status"] == "flagged" or run["not_found"] == 1
     # discovery: robots.txt, the index, only the courses sitemap, only course pages, robots obeyed
     assert "/www.akkuamk.example/sitemap-news.xml" not in paths and not any("/uutiset/" in p or "yhteystiedot" in p for p in paths)
-    assert not any("/haku/" in p for p in paths) and json.loads(run["counters"])["robots_forbidden"] == 1
+    counters = json.loads(run["counters"])
+    assert not any("/haku/" in p for p in paths) and counters["robots_forbidden"] == 1
+    assert counters["offsite_links"] == 1 and not any(k.startswith("errors/") for k in counters)
     assert paths.count("/www.akkuamk.example/koulutus/akkuteknologian-perusteet") == 1
     assert db["sources"].get("schemaorg_courses")["kind"] == "provider_site"
 

@@ -95,8 +95,8 @@ class ProviderSiteSpider(SourceSpider):
     # --- addresses -----------------------------------------------------------------------------
     def fetch_url(self, path_or_url: str) -> str:
         """Where to fetch a site path (or a real absolute address) from: under ``base_url``."""
-        if path_or_url.startswith(self.site_root):
-            path_or_url = path_or_url[len(self.site_root):]
+        if path_or_url == self.site_root or path_or_url.startswith(self.site_root + "/"):
+            path_or_url = path_or_url[len(self.site_root):] or "/"
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
         if path_or_url.startswith(origin + "/") and not path_or_url.startswith(self.base_url + "/"):
             # a root-relative link of a copy served under a path (a replay server's host
@@ -112,6 +112,14 @@ class ProviderSiteSpider(SourceSpider):
             return self.site_root + url[len(self.base_url):]
         return url
 
+    def on_site(self, url: str) -> bool:
+        """Whether an address is on the site being crawled (a link elsewhere is never followed:
+        counted as ``offsite_links``)."""
+        if url.startswith(self.base_url + "/") or url == self.base_url:
+            return True
+        self.count("offsite_links")
+        return False
+
     def is_course_page(self, url: str) -> bool:
         path = url[len(self.base_url):] if url.startswith(self.base_url) else urlsplit(url).path
         return not self._pages or any(p.search(path) for p in self._pages)
@@ -119,13 +127,12 @@ class ProviderSiteSpider(SourceSpider):
     # --- discovery -----------------------------------------------------------------------------
     def discovery_requests(self) -> Iterable[scrapy.Request]:
         for path in self.sitemap_paths:
-            yield scrapy.Request(self.fetch_url(path), callback=self.parse_sitemap, errback=self.on_request_error,
-                                 meta={"revalidate": True})
+            yield scrapy.Request(self.fetch_url(path), callback=self.parse_sitemap, errback=self.on_request_error)
         for path in self.start_paths:
             yield self.listing_request(self.fetch_url(path))
 
     def listing_request(self, url: str) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_request_error, meta={"revalidate": True})
+        return scrapy.Request(url, callback=self.parse_listing, errback=self.on_request_error)
 
     def page_request(self, url: str, lastmod: str | None = None) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_course_page, errback=self.on_request_error,
@@ -137,7 +144,7 @@ class ProviderSiteSpider(SourceSpider):
         ``lastmod``. An unreadable sitemap is a counted error."""
         if response.url.endswith("/robots.txt"):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_request_error, meta={"revalidate": True})
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_request_error)
             return
         body = response.body
         if body[:2] == b"\x1f\x8b":
@@ -159,9 +166,11 @@ class ProviderSiteSpider(SourceSpider):
             if not loc:
                 continue
             url = self.fetch_url(urljoin(response.url, loc))
+            if not self.on_site(url):
+                continue
             if sitemap.type == "sitemapindex":
                 if not self._follow or any(p.search(url) for p in self._follow):
-                    yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_request_error, meta={"revalidate": True})
+                    yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_request_error)
             elif self.is_course_page(url) and url not in self.pages_seen:
                 self.pages_seen.add(url)
                 yield self.page_request(url, entry.get("lastmod"))
@@ -170,11 +179,11 @@ class ProviderSiteSpider(SourceSpider):
         """A listing page: its links to course pages, and its next page."""
         for href in response.css(self.course_link_css + "::attr(href)").getall() if self.course_link_css else []:
             url = self.fetch_url(response.urljoin(href.strip()))
-            if self.is_course_page(url) and url not in self.pages_seen:
+            if url.startswith(("http://", "https://")) and self.on_site(url) and self.is_course_page(url) and url not in self.pages_seen:
                 self.pages_seen.add(url)
                 yield self.page_request(url)
         following = response.css(self.next_page_css + "::attr(href)").get() if self.next_page_css else None
-        if following:
+        if following and self.on_site(self.fetch_url(response.urljoin(following.strip()))):
             yield self.listing_request(self.fetch_url(response.urljoin(following.strip())))
 
     # --- pages ---------------------------------------------------------------------------------
