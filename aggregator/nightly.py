@@ -64,11 +64,17 @@ class NightlyReport:
         """Every register clean; provider sites are reported (``reported_sites``), not fatal."""
         return all(s.ok for s in self.sources if s.kind != "provider_site")
 
+    def _not_clean(self, sites: bool) -> list[str]:
+        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources
+                if not s.ok and (s.kind == "provider_site") == sites]
+
     def problems(self) -> list[str]:
-        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources if not s.ok and s.kind != "provider_site"]
+        """The registers that were not clean: they fail the job."""
+        return self._not_clean(sites=False)
 
     def reported_sites(self) -> list[str]:
-        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources if not s.ok and s.kind == "provider_site"]
+        """The provider sites that were not clean: reported, their listings kept."""
+        return self._not_clean(sites=True)
 
     def table(self) -> str:
         headers = ["source", "items", "new", "changed", "removed", "errors", "duration", "status"]
@@ -204,9 +210,9 @@ def run_nightly(
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         logs = Path(log_dir or beside_db(db_path, "logs")) / f"nightly-{stamp}"
         logs.mkdir(parents=True, exist_ok=True)
+        facts = {name: spider_facts(name) for name in spider_names()}
         spiders = only or enabled_spider_names()
-        waiting = [name for name in spider_names() if name not in spiders and spider_facts(name)["kind"] == "provider_site"
-                   and not spider_facts(name)["enabled"]]
+        waiting = [name for name, fact in facts.items() if fact["kind"] == "provider_site" and not fact["enabled"]]
         if waiting and not only:
             echo(f"Not crawled: {len(waiting)} provider site(s) not yet reviewed (enabled = False): {', '.join(waiting)}")
         for position, spider in enumerate(spiders, 1):
@@ -228,7 +234,7 @@ def run_nightly(
                 timeout=timeout, log_file=str(logs / f"{spider}.log"), on_tick=_every(30, tick),
             )
             source = run_result(db, spider, first, result.seconds, result.returncode, result.timed_out, str(logs / f"{spider}.log"))
-            source.kind = str(spider_facts(spider)["kind"])
+            source.kind = str(facts[spider]["kind"])
             report.sources.append(source)
             echo(f"    {spider}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, {source.removed} removed), {source.errors} errors, {source.seconds:.0f}s")
         if translate:

@@ -32,6 +32,7 @@ import re
 import threading
 import time
 from email.utils import formatdate
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -123,17 +124,22 @@ class ReplayServer(LoopbackServer):
         self.manifest: list[dict[str, Any]] = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
         self.public_base = self.base_url
 
-    @property
+    @cached_property
     def recorded_hosts(self) -> list[str]:
-        """Top-level folders named like a host: recorded web sites."""
+        """Top-level folders named like a host: recorded web sites (read once: the folder is
+        served as it was when the server started)."""
         return sorted(p.name for p in self.root.iterdir() if p.is_dir() and re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", p.name))
+
+    @cached_property
+    def _recorded_links(self) -> re.Pattern[bytes] | None:
+        hosts = self.recorded_hosts
+        return re.compile(rb"https?://(" + b"|".join(re.escape(h.encode()) for h in hosts) + rb")(?=[/\"'<\s?#]|$)") if hosts else None
 
     def rewrite_links(self, body: bytes, content_type: str) -> bytes:
         """Absolute links to recorded hosts, pointed at this server."""
-        hosts = self.recorded_hosts
-        if not hosts or not content_type.startswith(("text/", "application/xml", "application/json", "application/ld+json", "application/xhtml")):
+        pattern = self._recorded_links
+        if pattern is None or not content_type.startswith(("text/", "application/xml", "application/json", "application/ld+json", "application/xhtml")):
             return body
-        pattern = re.compile(rb"https?://(" + b"|".join(re.escape(h.encode()) for h in hosts) + rb")(?=[/\"'<\s?#]|$)")
         return pattern.sub(lambda m: self.public_base.encode() + b"/" + m.group(1), body)
 
     def recorded_robots(self) -> bytes:

@@ -747,10 +747,7 @@ class CourseStore:
             if matches:
                 with self.db.atomic():
                     rows = list(self.db.query(f"select * from courses where id in ({','.join('?' * len(matches))})", list(matches)))
-                    for row in rows:
-                        row["duplicate_of"] = matches[row["id"]]
-                    self.db[DUPLICATES_TABLE].upsert_all(rows, pk="id", alter=True)
-                    self.counts["duplicates_absorbed"] += self._out_of_courses([r["id"] for r in rows])
+                    self._absorb(rows, matches)
         return rebuilt
 
     def write(self, courses: Iterable[Course], seen_ids: Iterable[str] = (), kept_ids: Iterable[str] = ()) -> None:
@@ -852,12 +849,17 @@ class CourseStore:
                 chunk = source_ids[start:start + 500]
                 rows = list(self.db.query(
                     f"select * from courses where source = ? and source_id in ({','.join('?' * len(chunk))})", [other, *chunk]))
-                if not rows:
-                    continue
-                for row in rows:
-                    row["duplicate_of"] = course_id(self.source, row["source_id"])
-                self.db[DUPLICATES_TABLE].upsert_all(rows, pk="id", alter=True)
-                self.counts["duplicates_absorbed"] += self._out_of_courses([r["id"] for r in rows])
+                self._absorb(rows, {r["id"]: course_id(self.source, r["source_id"]) for r in rows})
+
+    def _absorb(self, rows: list[dict[str, Any]], duplicate_of: dict[str, str]) -> None:
+        """Other sources' rows of courses (whole) that this source's listings describe: into
+        course_duplicates with ``duplicate_of`` (id -> this source's listing), out of courses."""
+        if not rows:
+            return
+        for row in rows:
+            row["duplicate_of"] = duplicate_of[row["id"]]
+        self.db[DUPLICATES_TABLE].upsert_all(rows, pk="id", alter=True)
+        self.counts["duplicates_absorbed"] += self._out_of_courses([r["id"] for r in rows])
 
     def hold_back(self, items: Iterable[HeldBack]) -> None:
         """Record test and placeholder listings in ``held_back_listings`` (with the reason, first

@@ -93,7 +93,7 @@ def test_unreadable_facts_are_kept_verbatim_not_guessed():
 
 
 # --- schema.org --------------------------------------------------------------------------------
-PAGE = schemaorg.Page(url="https://www.example.fi/k", country="FI")
+PAGE = schemaorg.Page(url="https://www.example.fi/k")
 
 
 def _listings(html: str):

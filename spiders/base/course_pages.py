@@ -26,9 +26,7 @@ from spiders.items import COURSE_FIELDS, Course
 
 class SchemaOrgSiteSpider(ProviderSiteSpider):
     def page_listings(self, response: Response) -> Iterable[Course]:
-        page = schemaorg.Page(url=self.public_url(response.url), country=self.country or None,
-                              provider_name=self.provider_name, municipality_code=self.municipality_code,
-                              languages=list(self.languages))
+        page = schemaorg.Page(url=self.public_url(response.url), languages=list(self.languages))
         return schemaorg.page_listings(response.text, page)
 
 
@@ -45,7 +43,7 @@ class HtmlCourseSpider(ProviderSiteSpider):
         page_url = self.public_url(response.url)
         lang = schemaorg.page_language(response.text) or self.languages[0]
         order = [lang] + [l for l in self.languages if l != lang]
-        title = pages.text_of(pages.soup(self._html(response, self.title_css))) or None
+        title = pages.text_of(self._html(response, self.title_css)) or None
         description = self._html(response, self.description_css) or None  # HTML: the clean pipeline makes paragraphs of it
         page_facts = pages.key_values(self._html(response, self.details_css)) if self.details_css else {}
         instances = response.css(self.instance_css) if self.instance_css else []

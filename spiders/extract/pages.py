@@ -253,17 +253,22 @@ def soup(html: str | bytes) -> BeautifulSoup:
 _BLOCK_TAGS = ("p", "li", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "dt", "dd", "section", "article")
 
 
-def text_of(node: Tag | None) -> str:
-    """A node's visible text with its blocks on separate lines, scripts and styles left out."""
+def text_of(node: Tag | str | None) -> str:
+    """A node's (or an HTML fragment's) visible text with its blocks on separate lines, scripts
+    and styles left out. The node itself is not changed."""
     if node is None:
         return ""
-    node = BeautifulSoup(str(node), "lxml")
-    for tag in node(["script", "style", "noscript", "template"]):
+    return _visible_text(soup(str(node)))
+
+
+def _visible_text(tree: Tag) -> str:
+    """``text_of`` of a tree this module owns (it is changed: scripts dropped, blocks split)."""
+    for tag in tree(["script", "style", "noscript", "template"]):
         tag.decompose()
-    for tag in node.find_all(_BLOCK_TAGS):
+    for tag in tree.find_all(_BLOCK_TAGS):
         tag.insert_before("\n")
         tag.insert_after("\n")
-    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in node.get_text().splitlines())
+    lines = (re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in tree.get_text().splitlines())
     return "\n".join(line for line in lines if line)
 
 
@@ -302,8 +307,6 @@ def key_values(node: Tag | str | None) -> dict[str, str]:
     wins (a page that repeats a label in its footer does not override the course facts)."""
     if node is None:
         return {}
-    if isinstance(node, str):
-        node = soup(node)
     found: dict[str, str] = {}
 
     def add(label: str, value: str) -> None:
@@ -311,7 +314,7 @@ def key_values(node: Tag | str | None) -> dict[str, str]:
         if label and value:
             found.setdefault(LABEL_FIELDS.get(label, label), value)
 
-    node = BeautifulSoup(str(node), "lxml")  # a copy: the pairs are rewritten as lines below
+    node = soup(str(node))  # a copy (or the fragment parsed): the pairs are rewritten as lines below
     # dt/dd pairs and two-cell rows become "label: value" lines in place, so every form is
     # read in document order
     for term in node.find_all("dt"):
@@ -323,7 +326,7 @@ def key_values(node: Tag | str | None) -> dict[str, str]:
         cells = row.find_all(["th", "td"], recursive=False)
         if len(cells) == 2:
             row.replace_with(node.new_string(f"\n{cells[0].get_text(' ').strip()}: {cells[1].get_text(' ').strip()}\n"))
-    for line in text_of(node).splitlines():
+    for line in _visible_text(node).splitlines():
         match = _KEY_VALUE_LINE.match(line)
         if match and not re.match(r"https?$", match[1], re.IGNORECASE):
             add(match[1], match[2])

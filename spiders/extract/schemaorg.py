@@ -42,12 +42,11 @@ _REGISTER_ID = re.compile(r"\b(1\.2\.246\.562\.(?:13|17)\.\d{5,})\b|\b(?:susa|ev
 
 @dataclass
 class Page:
-    """What the spider knows about the page beside its content."""
+    """What the spider knows about the page beside its content. The site's own facts (country,
+    provider, municipality) for what a page leaves out are filled in by the spider
+    (``ProviderSiteSpider._stamp``), the same for every way of reading a page."""
 
     url: str  # the page's public address: every listing's ``url``
-    country: str | None = None
-    provider_name: str | None = None  # facts the pages may lack (spider arguments or the site's file)
-    municipality_code: str | None = None
     languages: list[str] = field(default_factory=lambda: ["fi", "sv", "en"])  # order of preference
 
 
@@ -85,8 +84,9 @@ def _compact_rdfa(graph: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out[_short(key)] = items[0] if len(items) == 1 else items
         return out
 
-    nodes = [compact(n, (n.get("@id"),)) for n in graph if isinstance(n, dict) and n.get("@type")]
-    return [n for n, raw in zip(nodes, (n for n in graph if isinstance(n, dict) and n.get("@type"))) if raw.get("@id") not in referenced]
+    typed = [n for n in graph if isinstance(n, dict) and n.get("@type")]
+    compacted = [compact(n, (n.get("@id"),)) for n in typed]  # fills ``referenced``
+    return [node for raw, node in zip(typed, compacted) if raw.get("@id") not in referenced]
 
 
 def _flatten(items: Iterable[Any]) -> list[dict[str, Any]]:
@@ -308,9 +308,8 @@ def offering_to_course(course: dict[str, Any], instance: dict[str, Any], page: P
         source_id=f"{page.url}#{key}",
         url=page.url,
         source_url=page.url,
-        country=page.country,
         **text_fields(titles, descriptions, order),
-        provider_name=_text(provider) or page.provider_name,
+        provider_name=_text(provider),
         municipality=_locality(location) or _locality(provider),
         mode=mode,
         education_type_source=min(_types(course) or _types(instance) or {""}) or None,
