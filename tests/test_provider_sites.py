@@ -398,3 +398,24 @@ def test_an_export_with_a_provider_site_passes_the_data_package_validator(tmp_pa
     assert {"spider": "site_example_college_fi", "kind": "provider_site"}.items() <= package["sources"][0].items()
     report = Package(str(tmp_path / "exports" / "datapackage.json")).validate()
     assert report.valid, report.flatten(["type", "note"])[:5]
+
+
+def test_a_broken_sitemap_is_a_counted_error_and_a_gzipped_one_is_read(tmp_path):
+    import gzip
+
+    from tests.harness import OfflineRun
+
+    site = tmp_path / "responses" / "www.akkuamk.example"
+    shutil.copytree(UAS / "www.akkuamk.example", site)
+    (site / "sitemap_index.xml").write_text(
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<sitemap><loc>https://www.akkuamk.example/sitemap-courses.xml.gz</loc></sitemap>"
+        "<sitemap><loc>https://www.akkuamk.example/sitemap-broken.xml</loc></sitemap></sitemapindex>", "utf-8")
+    (site / "sitemap-courses.xml.gz").write_bytes(gzip.compress((site / "sitemap-courses.xml").read_bytes()))
+    (site / "sitemap-broken.xml").write_text("<html><body>Maintenance break</body>", "utf-8")
+    run = OfflineRun("schemaorg_courses", tmp_path / "responses", {
+        "sitemap_url": "http://replay.test/www.akkuamk.example/sitemap_index.xml", "base_url": "http://replay.test/www.akkuamk.example",
+        "site_url": "https://www.akkuamk.example", "page_patterns": "/koulutus/,/utbildning/,/courses/"}).run()
+    stats = run.aggregator_stats()
+    assert len(run.courses) == 6  # the gzipped sitemap's pages
+    assert stats["aggregator/errors/invalid_sitemap"] == 1

@@ -157,8 +157,13 @@ class ProviderSiteSpider(SourceSpider):
         try:
             sitemap = Sitemap(body)
         except Exception as exc:  # lxml's errors for any malformed document
+            sitemap, problem = None, f"not valid XML ({exc})"
+        else:
+            # lxml recovers from almost anything: an HTML error page parses too, as an "html" root
+            problem = None if sitemap.type in ("urlset", "sitemapindex") else f"not a sitemap (its root is <{sitemap.type}>)"
+        if problem:
             self.count("errors/invalid_sitemap")
-            self.logger.error("The sitemap %s is not valid XML (%s); its pages are not read this time.", response.url, exc)
+            self.logger.error("%s is %s; its pages are not read this time, and the run marks nothing removed.", response.url, problem)
             return
         self.count("sitemaps")
         for entry in sitemap:
