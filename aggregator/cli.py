@@ -13,7 +13,6 @@ from aggregator import __version__
 from store.db import SchemaProblem, open_db, resolve_db_path
 
 
-
 class AggregatorGroup(click.Group):
     """Turns the mistakes a user can make (a damaged or foreign database, a folder that cannot
     be written, a full disk) into one clear line and exit code 1 instead of a traceback."""
@@ -27,7 +26,9 @@ class AggregatorGroup(click.Group):
             raise click.ClickException(_database_problem(_db_of(ctx), exc)) from None
         except OSError as exc:
             where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-            raise click.ClickException(f"{exc.strerror or exc}{where}: check that the folder exists, is writable and has free space") from None
+            raise click.ClickException(
+                f"{exc.strerror or exc}{where}: check that the folder exists, is writable and has free space"
+            ) from None
 
 
 def _db_of(ctx: click.Context) -> str:
@@ -43,8 +44,10 @@ def _database_problem(path: str, exc: sqlite3.Error) -> str:
     if "disk is full" in message or "disk I/O" in message:
         return f"{path}: {message}; free some space and run again (nothing was marked removed)"
     if "unable to open" in message and Path(path).exists() and _read_only_mount(path):
-        return (f"{path} is on a read-only mount ({message}): SQLite needs to write beside the database even to read it; "
-                "copy it to a writable folder, or serve it with `aggregator serve --immutable`")
+        return (
+            f"{path} is on a read-only mount ({message}): SQLite needs to write beside the database even to read it; "
+            "copy it to a writable folder, or serve it with `aggregator serve --immutable`"
+        )
     if "unable to open" in message:
         return f"cannot open {path} ({message}): is the path a file in an existing folder?"
     if "no such column" in message or "no such table" in message:
@@ -54,7 +57,9 @@ def _database_problem(path: str, exc: sqlite3.Error) -> str:
 
 def _not_a_folder(path: str) -> None:
     if Path(path).is_dir():
-        raise click.ClickException(f"{path} is a folder, not a database file: set --db (or AGGREGATOR_DB) to a file path")
+        raise click.ClickException(
+            f"{path} is a folder, not a database file: set --db (or AGGREGATOR_DB) to a file path"
+        )
 
 
 def _read_only_mount(path: str) -> bool:
@@ -86,7 +91,9 @@ def require_db(path: str) -> str:
     """A database that must already exist (commands that only read or publish never create one)."""
     _not_a_folder(path)
     if not Path(path).exists():
-        raise click.ClickException(f"no database at {path}: run `aggregator nightly` (or `aggregator crawl`) first, or pass --db")
+        raise click.ClickException(
+            f"no database at {path}: run `aggregator nightly` (or `aggregator crawl`) first, or pass --db"
+        )
     return path
 
 
@@ -136,14 +143,20 @@ def list_spiders() -> None:
 
     for name in spider_names():
         facts = spider_facts(name)
-        click.echo(f"{name:28} {facts['kind']:14} {'enabled' if facts['enabled'] else 'not enabled (crawled only when named)'}")
+        click.echo(
+            f"{name:28} {facts['kind']:14} {'enabled' if facts['enabled'] else 'not enabled (crawled only when named)'}"
+        )
 
 
 @main.command()
 @click.argument("spiders", nargs=-1)
 @_db_option
 @click.option("--base-url", help="Point the spiders at another API root (e.g. a replay server).")
-@click.option("--replay", type=click.Path(file_okay=False, exists=True), help="Serve recorded responses from this folder on 127.0.0.1 and crawl them.")
+@click.option(
+    "--replay",
+    type=click.Path(file_okay=False, exists=True),
+    help="Serve recorded responses from this folder on 127.0.0.1 and crawl them.",
+)
 @click.option("-a", "arguments", multiple=True, metavar="NAME=VALUE", help="Spider argument, repeatable.")
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting, repeatable.")
 @click.option("--timeout", type=float, default=None, help="Seconds each spider may run.")
@@ -186,9 +199,11 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
             result = run_spider(name, db_path, url, arguments, settings, timeout)
             # the run's verdict, not only the process's exit code: a flagged run exits 0 too
             source = run_result(db, name, first, result.seconds, result.returncode, result.timed_out)
-            click.echo(f"  {name}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, "
-                       f"{source.removed} removed), {source.errors} errors, {result.seconds:.1f}s"
-                       + (f" — {source.note}" if source.note else ""))
+            click.echo(
+                f"  {name}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, "
+                f"{source.removed} removed), {source.errors} errors, {result.seconds:.1f}s"
+                + (f" — {source.note}" if source.note else "")
+            )
             if not source.ok:
                 failed.append(f"{name} ({source.status})")
         db.close()
@@ -204,8 +219,18 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
 @_db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--workers", type=int, default=min(os.cpu_count() or 1, 4), show_default="one per core, at most 4", help="Worker processes (each renders pages on its own core).")
-@click.option("--immutable", is_flag=True, help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy nobody writes while it is served, see `aggregator snapshot`.")
+@click.option(
+    "--workers",
+    type=int,
+    default=min(os.cpu_count() or 1, 4),
+    show_default="one per core, at most 4",
+    help="Worker processes (each renders pages on its own core).",
+)
+@click.option(
+    "--immutable",
+    is_flag=True,
+    help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy nobody writes while it is served, see `aggregator snapshot`.",
+)
 @click.pass_context
 def serve(ctx, sub_db, host, port, workers, immutable) -> None:
     """Publish the database with Datasette (browse, facets, search, CSV/JSON)."""
@@ -238,7 +263,8 @@ def snapshot(ctx, sub_db, target) -> None:
 @click.pass_context
 def coverage(ctx, sub_db) -> None:
     """Per source: listings, and the share (%) with provider, place, credits, start, English title."""
-    from aggregator.report import coverage as measure, format_table
+    from aggregator.report import coverage as measure
+    from aggregator.report import format_table
 
     db = open_db(require_db(_db(ctx, sub_db)))
     click.echo(format_table(measure(db)))
@@ -246,22 +272,48 @@ def coverage(ctx, sub_db) -> None:
 
 @main.command()
 @_db_option
-@click.option("--only", "only", multiple=True, metavar="SPIDER", help="Crawl only this spider (repeatable); default every spider.")
-@click.option("--replay", type=click.Path(file_okay=False, exists=True), help="Serve recorded responses from this folder on 127.0.0.1 and point every spider at it.")
-@click.option("--timeout", type=float, default=4 * 3600, show_default=True, help="Seconds each spider may crawl before it is stopped.")
+@click.option(
+    "--only", "only", multiple=True, metavar="SPIDER", help="Crawl only this spider (repeatable); default every spider."
+)
+@click.option(
+    "--replay",
+    type=click.Path(file_okay=False, exists=True),
+    help="Serve recorded responses from this folder on 127.0.0.1 and point every spider at it.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=4 * 3600,
+    show_default=True,
+    help="Seconds each spider may crawl before it is stopped.",
+)
 @click.option("--export-dir", default=None, help="Where the full exports go (default: exports/ beside the database).")
 @click.option("--no-export", is_flag=True, help="Skip the exports.")
 @click.option("--log-dir", default=None, help="Where the spiders' logs go (default: logs/ beside the database).")
-@click.option("--incremental", is_flag=True,
-              help="Sources with a change feed (Susa-navet updatedSince, Opintopolku modified times) fetch only what changed since their "
-                   "last clean run; removals then come only from the sources' deletion records. Run a full job now and then (e.g. weekly).")
-@click.option("--snapshot", "snapshot_to", default=None, metavar="PATH",
-              help="At the end, publish a copy of the database here for `aggregator serve --immutable` (replaced atomically).")
-@click.option("--no-models", is_flag=True, envvar="AGGREGATOR_NO_MODELS",
-              help="Do not install missing translation models from the Argos package index before crawling "
-                   "(also $AGGREGATOR_NO_MODELS=1); English stays pending where no model is installed.")
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="Sources with a change feed (Susa-navet updatedSince, Opintopolku modified times) fetch only what changed since their "
+    "last clean run; removals then come only from the sources' deletion records. Run a full job now and then (e.g. weekly).",
+)
+@click.option(
+    "--snapshot",
+    "snapshot_to",
+    default=None,
+    metavar="PATH",
+    help="At the end, publish a copy of the database here for `aggregator serve --immutable` (replaced atomically).",
+)
+@click.option(
+    "--no-models",
+    is_flag=True,
+    envvar="AGGREGATOR_NO_MODELS",
+    help="Do not install missing translation models from the Argos package index before crawling "
+    "(also $AGGREGATOR_NO_MODELS=1); English stays pending where no model is installed.",
+)
 @click.pass_context
-def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental, snapshot_to, no_models) -> None:
+def nightly(
+    ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, incremental, snapshot_to, no_models
+) -> None:
     """The nightly job: crawl every source, fill in English, export, report per source.
 
     Exit code 0 only when every register finished cleanly; otherwise 1, naming each source and why.
@@ -269,9 +321,9 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
     Exit code 3 when another nightly job holds the database's lock.
     """
     from aggregator.crawl import spider_names, stop_on_termination
-    from store.db import beside_db
     from aggregator.nightly import JobLocked, run_nightly
     from aggregator.replay import ReplayServer
+    from store.db import beside_db
 
     db_path = writable_db(_db(ctx, sub_db))
     unknown = [s for s in only if s not in spider_names()]
@@ -283,10 +335,17 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
         if server:
             click.echo(f"Replaying {replay} on {server.base_url}")
         report = run_nightly(
-            db_path, list(only) or None, server.base_url if server else None, timeout,
-            None if no_export else (export_dir or str(beside_db(db_path, "exports"))), log_dir,
-            echo=lambda m: click.echo(m, err=True), incremental=incremental, snapshot_to=snapshot_to,
-            models=not no_models, model_progress=download_progress,
+            db_path,
+            list(only) or None,
+            server.base_url if server else None,
+            timeout,
+            None if no_export else (export_dir or str(beside_db(db_path, "exports"))),
+            log_dir,
+            echo=lambda m: click.echo(m, err=True),
+            incremental=incremental,
+            snapshot_to=snapshot_to,
+            models=not no_models,
+            model_progress=download_progress,
         )
     except JobLocked as exc:
         click.echo(f"Error: {exc}", err=True)
@@ -310,12 +369,17 @@ def nightly(ctx, sub_db, only, replay, timeout, export_dir, no_export, log_dir, 
 
 @main.command("export")
 @_db_option
-@click.option("--out", "out", default=None, help="Folder for the export files, replaced as a whole (default: exports/ beside the database).")
+@click.option(
+    "--out",
+    "out",
+    default=None,
+    help="Folder for the export files, replaced as a whole (default: exports/ beside the database).",
+)
 @click.pass_context
 def export_command(ctx, sub_db, out) -> None:
     """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
-    from store.db import beside_db
     from aggregator.export import export
+    from store.db import beside_db
 
     db_path = require_db(_db(ctx, sub_db))
     open_db(db_path).close()  # a damaged or foreign database is named before anything is written
@@ -327,7 +391,12 @@ def export_command(ctx, sub_db, out) -> None:
 @main.command("translate")
 @_db_option
 @click.option("--batch-size", default=64, show_default=True, help="Fields translated per transaction.")
-@click.option("--device", type=click.Choice(["cpu", "cuda"]), default=None, help="Where the model runs (default cpu, or $AGGREGATOR_TRANSLATE_DEVICE).")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default=None,
+    help="Where the model runs (default cpu, or $AGGREGATOR_TRANSLATE_DEVICE).",
+)
 @click.pass_context
 def translate_command(ctx, sub_db, batch_size, device) -> None:
     """Fill in English for stored listings: every "pending" field, and machine translations made
@@ -349,7 +418,9 @@ def translate_command(ctx, sub_db, batch_size, device) -> None:
     with click.progressbar(length=total, label=f"Translating {total} fields", file=sys.stderr) as bar:
         counts = backfill(db, service, batch_size, progress=bar.update, todo=todo)
     cache = service.cache
-    click.echo(f"Translated {counts['translated']} fields; {service.translator.calls} texts sent to the model, {cache.hits} from the cache.")
+    click.echo(
+        f"Translated {counts['translated']} fields; {service.translator.calls} texts sent to the model, {cache.hits} from the cache."
+    )
 
 
 @main.group()
@@ -371,7 +442,12 @@ def models_list() -> None:
 
 @models.command("install")
 @click.argument("languages", nargs=-1)
-@click.option("--from-file", "from_file", type=click.Path(dir_okay=False), help="Install a downloaded .argosmodel file instead of fetching from the index.")
+@click.option(
+    "--from-file",
+    "from_file",
+    type=click.Path(dir_okay=False),
+    help="Install a downloaded .argosmodel file instead of fetching from the index.",
+)
 def models_install(languages, from_file) -> None:
     """Install LANGUAGES->English models (default: sv fi) from the Argos package index, or one
     package from a local .argosmodel file."""
@@ -390,7 +466,11 @@ def models_install(languages, from_file) -> None:
 
 
 @main.command()
-@click.option("--declared", metavar="LANG", help="The language the source declared (ISO 639-1): print the effective language by the pipeline's rule.")
+@click.option(
+    "--declared",
+    metavar="LANG",
+    help="The language the source declared (ISO 639-1): print the effective language by the pipeline's rule.",
+)
 def detect(declared) -> None:
     """Detect the language of each line of standard input.
 
@@ -420,8 +500,11 @@ def samples_command(samples_dir, out_dir) -> None:
     from aggregator.sample_replay import build_all_replays
 
     laid_out = build_all_replays(samples_dir, out_dir)
-    click.echo(f"Replay folder {out_dir}: Opintopolku {len(laid_out['opintopolku']['toteutus'])} implementations, "
-               f"{len(laid_out['opintopolku']['koulutus'])} programmes; Skolverket " + ", ".join(f"{k} {v}" for k, v in laid_out["skolverket"].items()))
+    click.echo(
+        f"Replay folder {out_dir}: Opintopolku {len(laid_out['opintopolku']['toteutus'])} implementations, "
+        f"{len(laid_out['opintopolku']['koulutus'])} programmes; Skolverket "
+        + ", ".join(f"{k} {v}" for k, v in laid_out["skolverket"].items())
+    )
 
 
 @main.command()

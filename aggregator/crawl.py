@@ -11,9 +11,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
@@ -182,8 +182,13 @@ def run_spider(
     timed_out = False
     process = None
     try:
-        process = subprocess.Popen(command, env=env, stdout=log or None, stderr=subprocess.STDOUT if log else None,
-                                   preexec_fn=_die_with_parent(os.getpid()))
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=log or None,
+            stderr=subprocess.STDOUT if log else None,
+            preexec_fn=_die_with_parent(os.getpid()),
+        )
         while True:
             try:
                 process.wait(timeout=2.0)

@@ -10,7 +10,7 @@ import json
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +51,11 @@ def _export_table(db: sqlite_utils.Database, table: str, folder: Path) -> int:
     schema = pa.Schema.from_pandas(empty, preserve_index=False)
     rows = 0
     cursor = db.execute(f"select {', '.join(f'[{n}]' for n in names)} from [{table}] order by rowid")
-    with open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file, \
-            open(folder / f"{table}.jsonl", "w", encoding="utf-8") as jsonl_file, \
-            pq.ParquetWriter(folder / f"{table}.parquet", schema, compression="zstd") as parquet:
+    with (
+        open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file,
+        open(folder / f"{table}.jsonl", "w", encoding="utf-8") as jsonl_file,
+        pq.ParquetWriter(folder / f"{table}.parquet", schema, compression="zstd") as parquet,
+    ):
         writer = csv.writer(csv_file)
         writer.writerow(names)
         while True:
@@ -61,8 +63,15 @@ def _export_table(db: sqlite_utils.Database, table: str, folder: Path) -> int:
             if not chunk:
                 break
             writer.writerows(chunk)
-            jsonl_file.writelines(json.dumps(dict(zip(names, row)), ensure_ascii=False) + "\n" for row in chunk)
-            parquet.write_table(pa.Table.from_arrays([pa.array([r[i] for r in chunk], type=schema.field(i).type) for i in range(len(names))], schema=schema))
+            jsonl_file.writelines(
+                json.dumps(dict(zip(names, row, strict=False)), ensure_ascii=False) + "\n" for row in chunk
+            )
+            parquet.write_table(
+                pa.Table.from_arrays(
+                    [pa.array([r[i] for r in chunk], type=schema.field(i).type) for i in range(len(names))],
+                    schema=schema,
+                )
+            )
             rows += len(chunk)
     return rows
 
@@ -71,7 +80,9 @@ def english_coverage_sentence(db: sqlite_utils.Database) -> str:
     """The English of the current listings as it is in this export, in one sentence."""
     if "courses" not in db.table_names():
         return ""
-    rows = db.execute("select coalesce(title_en_method, 'none'), count(*) from courses where removed_at is null group by 1 order by 2 desc").fetchall()
+    rows = db.execute(
+        "select coalesce(title_en_method, 'none'), count(*) from courses where removed_at is null group by 1 order by 2 desc"
+    ).fetchall()
     total = sum(n for _, n in rows)
     if not total:
         return "No current listings."
@@ -86,15 +97,29 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
     # a provider site may state its terms in words only (no licence URL): no empty keys, which
     # the Data Package standard does not allow
     sources = [
-        {k: v for k, v in {"title": s["title"], "path": s["url"], "licence": s["licence"], "licence_url": s["licence_url"],
-                           "spider": s["name"], "kind": s.get("kind")}.items() if v}
+        {
+            k: v
+            for k, v in {
+                "title": s["title"],
+                "path": s["url"],
+                "licence": s["licence"],
+                "licence_url": s["licence_url"],
+                "spider": s["name"],
+                "kind": s.get("kind"),
+            }.items()
+            if v
+        }
         for s in db["sources"].rows
     ]
     resources = []
     for table, rows in counts.items():
         described = tables.get(table, {})
         fields = [
-            {"name": n, "type": _FRICTIONLESS.get(t, "string"), "description": (described.get("columns") or {}).get(n, "")}
+            {
+                "name": n,
+                "type": _FRICTIONLESS.get(t, "string"),
+                "description": (described.get("columns") or {}).get(n, ""),
+            }
             for n, t in _columns(db, table)
         ]
         primary, foreign = KEYS.get(table, ([], []))
@@ -107,23 +132,44 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
                 schema["primaryKey"] = primary
             references = [(own, other, theirs) for own, other, theirs in foreign if other in counts]
             if references:
-                schema["foreignKeys"] = [{"fields": own, "reference": {"resource": f"{other}-{fmt}", "fields": theirs}}
-                                         for own, other, theirs in references]
-            resources.append({
-                "name": f"{table}-{fmt}", "path": f"{table}.{fmt}", "format": fmt, "title": described.get("title", table),
-                "description": described.get("description", ""), "rows": rows, "schema": schema,
-                **({"mediatype": "text/csv", "encoding": "utf-8"} if fmt == "csv" else {}),
-                **({"mediatype": "application/jsonl", "encoding": "utf-8"} if fmt == "jsonl" else {}),
-            })
+                schema["foreignKeys"] = [
+                    {"fields": own, "reference": {"resource": f"{other}-{fmt}", "fields": theirs}}
+                    for own, other, theirs in references
+                ]
+            resources.append(
+                {
+                    "name": f"{table}-{fmt}",
+                    "path": f"{table}.{fmt}",
+                    "format": fmt,
+                    "title": described.get("title", table),
+                    "description": described.get("description", ""),
+                    "rows": rows,
+                    "schema": schema,
+                    **({"mediatype": "text/csv", "encoding": "utf-8"} if fmt == "csv" else {}),
+                    **({"mediatype": "application/jsonl", "encoding": "utf-8"} if fmt == "jsonl" else {}),
+                }
+            )
     return {
         "profile": "data-package",
         "name": "nordic-course-aggregator",
         "title": metadata.get("title"),
-        "description": "Courses and programmes in Sweden and Finland, from the national open registers and providers' web sites. " + english_coverage_sentence(db)
+        "description": "Courses and programmes in Sweden and Finland, from the national open registers and providers' web sites. "
+        + english_coverage_sentence(db)
         + " Columns ending in _en_method say where each English text came from (original, provider, official, machine = machine-translated, pending = not yet).",
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "licenses": [{k: v for k, v in {"name": s["licence"], "path": s.get("licence_url"), "title": f"{s.get('title')}: {s['licence']}"}.items() if v}
-                     for s in sources if s.get("licence")],
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "licenses": [
+            {
+                k: v
+                for k, v in {
+                    "name": s["licence"],
+                    "path": s.get("licence_url"),
+                    "title": f"{s.get('title')}: {s['licence']}",
+                }.items()
+                if v
+            }
+            for s in sources
+            if s.get("licence")
+        ],
         "sources": sources,
         "resources": resources,
     }
@@ -146,7 +192,9 @@ def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
     staging.chmod(0o755)  # published files: readable by the web server, not only by this user
     try:
         counts = {t: _export_table(db, t, staging) for t in PUBLIC_TABLES if t in db.table_names()}
-        (staging / "datapackage.json").write_text(json.dumps(_datapackage(db, db_path, counts), ensure_ascii=False, indent=2), "utf-8")
+        (staging / "datapackage.json").write_text(
+            json.dumps(_datapackage(db, db_path, counts), ensure_ascii=False, indent=2), "utf-8"
+        )
         if out_dir.exists():
             previous = out_dir.with_name(out_dir.name + ".previous")
             shutil.rmtree(previous, ignore_errors=True)

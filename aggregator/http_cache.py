@@ -7,9 +7,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from aggregator.publish import free_port, wait_until_answering
 
@@ -29,8 +29,8 @@ def local_config(upstream: str, port: int, folder: Path) -> str:
     site = site.replace("/var/cache/nginx/aggregator", str(folder / "cache"))
     temp = folder / "temp"
     return f"""daemon off;
-pid {folder / 'nginx.pid'};
-error_log {folder / 'error.log'} warn;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
 worker_processes 1;
 events {{ worker_connections 256; }}
 http {{
@@ -60,8 +60,11 @@ def nginx_in_front(upstream: str, start_timeout: float = 20) -> Iterator[str]:
     port = free_port()
     config = folder / "nginx.conf"
     config.write_text(local_config(upstream, port, folder), "utf-8")
-    process = subprocess.Popen([binary, "-c", str(config), "-p", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [binary, "-c", str(config), "-p", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     base = f"http://127.0.0.1:{port}"
+
     def why_not() -> str:
         log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
         return f"nginx did not start: {process.stderr.read() if process.poll() is not None else ''}{log}"

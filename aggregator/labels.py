@@ -16,13 +16,22 @@ from pipelines.vocabularies import EDUCATION_TYPES, SE_COUNTIES
 
 LABELS_TABLE = "value_labels"
 COUNTRIES = {"FI": "Finland", "SE": "Sweden"}
-LANGUAGES = {"sv": "Swedish", "fi": "Finnish", "en": "English", "se": "Northern Sami", "de": "German", "fr": "French",
-             "ru": "Russian", "et": "Estonian", "und": "undetermined"}
+LANGUAGES = {
+    "sv": "Swedish",
+    "fi": "Finnish",
+    "en": "English",
+    "se": "Northern Sami",
+    "de": "German",
+    "fr": "French",
+    "ru": "Russian",
+    "et": "Estonian",
+    "und": "undetermined",
+}
 FI_REGIONS = Path(__file__).resolve().parent.parent / "pipelines" / "data" / "fi_regions.csv"
 
 
 def swedish_county_in_english(name: str) -> str:
-    """"Västerbottens län" -> "Västerbotten County" (the county's name without the genitive s)."""
+    """ "Västerbottens län" -> "Västerbotten County" (the county's name without the genitive s)."""
     base = name.removesuffix(" län")
     if base.endswith("s") and not base.endswith("ss"):
         base = base[:-1]
@@ -51,6 +60,8 @@ def write_value_labels(conn: sqlite3.Connection) -> int:
         sources = dict(conn.execute("select name, title from sources"))
     rows = value_labels(sources)
     conn.execute(f"drop table if exists [{LABELS_TABLE}]")
-    conn.execute(f"create table [{LABELS_TABLE}] ([column] TEXT, value TEXT, label TEXT, primary key ([column], value))")
+    conn.execute(
+        f"create table [{LABELS_TABLE}] ([column] TEXT, value TEXT, label TEXT, primary key ([column], value))"
+    )
     conn.executemany(f"insert or replace into [{LABELS_TABLE}] values (:column, :value, :label)", rows)
     return len(rows)

@@ -10,17 +10,24 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from filelock import FileLock, Timeout
 
-from aggregator.crawl import enabled_spider_names, has_change_feed, replay_base_url, run_spider, spider_facts, spider_names
-from store.db import beside_db, now_iso, open_db, restore_deferred_indexes, write_lock
+from aggregator.crawl import (
+    enabled_spider_names,
+    has_change_feed,
+    replay_base_url,
+    run_spider,
+    spider_facts,
+    spider_names,
+)
 from aggregator.snapshot import snapshot
 from pipelines.store import STORAGE_ERROR_LOG
+from store.db import beside_db, now_iso, open_db, restore_deferred_indexes, write_lock
 
 DEFAULT_TIMEOUT = 4 * 3600
 
@@ -65,8 +72,11 @@ class NightlyReport:
         return all(s.ok for s in self.sources if s.kind != "provider_site")
 
     def _not_clean(self, sites: bool) -> list[str]:
-        return [f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}" for s in self.sources
-                if not s.ok and (s.kind == "provider_site") == sites]
+        return [
+            f"{s.spider}: {s.status}{' — ' + s.note if s.note else ''}"
+            for s in self.sources
+            if not s.ok and (s.kind == "provider_site") == sites
+        ]
 
     def problems(self) -> list[str]:
         """The registers that were not clean: they fail the job."""
@@ -78,9 +88,26 @@ class NightlyReport:
 
     def table(self) -> str:
         headers = ["source", "items", "new", "changed", "removed", "errors", "duration", "status"]
-        rows = [[s.spider, str(s.items), str(s.new), str(s.changed), str(s.removed), str(s.errors), f"{s.seconds:.0f}s", s.status] for s in self.sources]
+        rows = [
+            [
+                s.spider,
+                str(s.items),
+                str(s.new),
+                str(s.changed),
+                str(s.removed),
+                str(s.errors),
+                f"{s.seconds:.0f}s",
+                s.status,
+            ]
+            for s in self.sources
+        ]
         widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-        line = lambda cells: "  ".join(c.rjust(w) if 0 < i < 7 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+
+        def line(cells):
+            return "  ".join(
+                c.rjust(w) if 0 < i < 7 else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+            )
+
         return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
 
 
@@ -95,19 +122,25 @@ def acquire_job_lock(db_path: str) -> FileLock:
     try:
         lock.acquire()
     except Timeout as exc:
-        raise JobLocked(f"another nightly job or crawl is running on {db_path} (lock {lock.lock_file}); not starting a second one") from exc
+        raise JobLocked(
+            f"another nightly job or crawl is running on {db_path} (lock {lock.lock_file}); not starting a second one"
+        ) from exc
     writer = write_lock(db_path)
     try:
         writer.acquire()
     except Timeout as exc:
         lock.release()
-        raise JobLocked(f"a crawl process is still writing {db_path} (lock {writer.lock_file}), perhaps left by a killed job; "
-                        "wait for it to end or stop it, then start again") from exc
+        raise JobLocked(
+            f"a crawl process is still writing {db_path} (lock {writer.lock_file}), perhaps left by a killed job; "
+            "wait for it to end or stop it, then start again"
+        ) from exc
     writer.release()
     return lock
 
 
-def close_stale_runs(db, note: str = "the crawl process ended without closing its run (killed or crashed); nothing marked removed") -> int:
+def close_stale_runs(
+    db, note: str = "the crawl process ended without closing its run (killed or crashed); nothing marked removed"
+) -> int:
     """Runs left "running" by a killed process: failed. Only called while holding the lock."""
     cursor = db.execute(
         "update crawl_runs set status = 'failed', finished_at = ?, note = ? where status = 'running'", [now_iso(), note]
@@ -147,15 +180,25 @@ def open_job_db(db_path: str, echo: Callable[[str], None]):
     return db
 
 
-def run_result(db, spider: str, first_run_id: int, seconds: float, returncode: int, timed_out: bool,
-               log_file: str | None = None) -> SourceResult:
+def run_result(
+    db, spider: str, first_run_id: int, seconds: float, returncode: int, timed_out: bool, log_file: str | None = None
+) -> SourceResult:
     """What one spider's run came to, from its crawl_runs row (closing it as failed when its
     process died before it could), its exit code and its log."""
     storage_error = _storage_error_in(log_file)
     try:
-        rows = list(db.query("select * from crawl_runs where source = ? and id > ? order by id desc limit 1", [spider, first_run_id]))
+        rows = list(
+            db.query(
+                "select * from crawl_runs where source = ? and id > ? order by id desc limit 1", [spider, first_run_id]
+            )
+        )
         if not rows:
-            return SourceResult(spider, "failed", seconds, note=f"the spider exited with code {returncode} before it started a run; see its log")
+            return SourceResult(
+                spider,
+                "failed",
+                seconds,
+                note=f"the spider exited with code {returncode} before it started a run; see its log",
+            )
         run = rows[0]
         if run["status"] == "running":
             if storage_error:
@@ -176,8 +219,16 @@ def run_result(db, spider: str, first_run_id: int, seconds: float, returncode: i
     if returncode not in (0, None) and status == "finished":
         status, note = "failed", f"the crawl process exited with code {returncode}"
     return SourceResult(
-        spider, status, seconds, run["id"], run["items"] or 0, run["new"] or 0, run["changed"] or 0,
-        run["removed"] or 0, run["errors"] or 0, note,
+        spider,
+        status,
+        seconds,
+        run["id"],
+        run["items"] or 0,
+        run["new"] or 0,
+        run["changed"] or 0,
+        run["removed"] or 0,
+        run["errors"] or 0,
+        note,
     )
 
 
@@ -207,14 +258,16 @@ def run_nightly(
             report.models_installed, report.model_advice = ensure_models(echo=echo, progress_for=model_progress)
             if report.model_advice:
                 echo(report.model_advice)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         logs = Path(log_dir or beside_db(db_path, "logs")) / f"nightly-{stamp}"
         logs.mkdir(parents=True, exist_ok=True)
         facts = {name: spider_facts(name) for name in spider_names()}
         spiders = only or enabled_spider_names()
         waiting = [name for name, fact in facts.items() if fact["kind"] == "provider_site" and not fact["enabled"]]
         if waiting and not only:
-            echo(f"Not crawled: {len(waiting)} provider site(s) not yet reviewed (enabled = False): {', '.join(waiting)}")
+            echo(
+                f"Not crawled: {len(waiting)} provider site(s) not yet reviewed (enabled = False): {', '.join(waiting)}"
+            )
         for position, spider in enumerate(spiders, 1):
             first = db.execute("select coalesce(max(id), 0) from crawl_runs").fetchone()[0]
             echo(f"[{position}/{len(spiders)}] {spider}: crawling (log: {logs / (spider + '.log')})")
@@ -230,13 +283,22 @@ def run_nightly(
             # clean run; listings are then removed only by the source's deletion records
             arguments = ["incremental=1"] if incremental and has_change_feed(spider) else []
             result = run_spider(
-                spider, db_path, replay_base_url(spider, replay_url) if replay_url else None, arguments,
-                timeout=timeout, log_file=str(logs / f"{spider}.log"), on_tick=_every(30, tick),
+                spider,
+                db_path,
+                replay_base_url(spider, replay_url) if replay_url else None,
+                arguments,
+                timeout=timeout,
+                log_file=str(logs / f"{spider}.log"),
+                on_tick=_every(30, tick),
             )
-            source = run_result(db, spider, first, result.seconds, result.returncode, result.timed_out, str(logs / f"{spider}.log"))
+            source = run_result(
+                db, spider, first, result.seconds, result.returncode, result.timed_out, str(logs / f"{spider}.log")
+            )
             source.kind = str(facts[spider]["kind"])
             report.sources.append(source)
-            echo(f"    {spider}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, {source.removed} removed), {source.errors} errors, {source.seconds:.0f}s")
+            echo(
+                f"    {spider}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, {source.removed} removed), {source.errors} errors, {source.seconds:.0f}s"
+            )
         if translate:
             report.translated, report.pending = _backfill(db, echo)
         # fresh planner statistics: which index answers a filtered facet depends on them
@@ -282,7 +344,9 @@ def _backfill(db, echo: Callable[[str], None]) -> tuple[int | None, int]:
 
     if not installed_models():
         if pending:
-            echo(f"Translation: no model installed; {pending} listings keep pending English (`aggregator models install`).")
+            echo(
+                f"Translation: no model installed; {pending} listings keep pending English (`aggregator models install`)."
+            )
         return None, pending
     from translate.argos import ArgosTranslator
     from translate.backfill import backfill
@@ -293,4 +357,3 @@ def _backfill(db, echo: Callable[[str], None]) -> tuple[int | None, int]:
     counts = backfill(db, service)
     echo(f"Translation backfill: {counts['translated']} fields translated ({service.translator.calls} model calls).")
     return counts["translated"], _pending(db)
-

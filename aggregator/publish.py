@@ -9,9 +9,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import yaml
 
@@ -29,7 +30,9 @@ def metadata_for(db_path: str) -> dict[str, Any]:
         databases[name] = databases.pop(METADATA_DB_NAME)
         # links of the site's description to pages of the database
         if metadata.get("description_html"):
-            metadata["description_html"] = metadata["description_html"].replace(f'href="/{METADATA_DB_NAME}/', f'href="/{name}/')
+            metadata["description_html"] = metadata["description_html"].replace(
+                f'href="/{METADATA_DB_NAME}/', f'href="/{name}/'
+            )
     return metadata
 
 
@@ -57,8 +60,10 @@ def build_datasette(db_path: str, *, immutable: bool = False):
     from datasette.app import Datasette
 
     if not site_plugin_installed():
-        raise RuntimeError("the site's Datasette plugin is not registered: install the project "
-                           "(`bash scripts/setup-venv.sh`, or `pip install -e .`)")
+        raise RuntimeError(
+            "the site's Datasette plugin is not registered: install the project "
+            "(`bash scripts/setup-venv.sh`, or `pip install -e .`)"
+        )
     return Datasette(
         files=[] if immutable else [db_path],
         immutables=[db_path] if immutable else [],
@@ -80,14 +85,34 @@ def serve(db_path: str, host: str, port: int, *, workers: int = 1, immutable: bo
     os.environ[SERVE_DB_ENV] = str(Path(db_path).resolve())
     os.environ[SERVE_IMMUTABLE_ENV] = "1" if immutable else "0"
     uvicorn.run(
-        "aggregator.publish:create_app", factory=True, host=host, port=port,
-        workers=workers, log_level="warning", timeout_graceful_shutdown=5,
+        "aggregator.publish:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
     )
 
 
-def serve_command(python: str, db_path: str, host: str, port: int, *, workers: int = 1, immutable: bool = False) -> list[str]:
+def serve_command(
+    python: str, db_path: str, host: str, port: int, *, workers: int = 1, immutable: bool = False
+) -> list[str]:
     """The command line that serves ``db_path`` (for benchmarks and supervisors)."""
-    command = [python, "-m", "aggregator", "--db", db_path, "serve", "--host", host, "--port", str(port), "--workers", str(workers)]
+    command = [
+        python,
+        "-m",
+        "aggregator",
+        "--db",
+        db_path,
+        "serve",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     return command + (["--immutable"] if immutable else [])
 
 
@@ -113,7 +138,14 @@ def wait_until_answering(base: str, process: subprocess.Popen, timeout: float, w
 
 
 @contextmanager
-def served(db_path: str, *, workers: int = 1, immutable: bool = False, start_timeout: float = 60, command: list[str] | None = None) -> Iterator[str]:
+def served(
+    db_path: str,
+    *,
+    workers: int = 1,
+    immutable: bool = False,
+    start_timeout: float = 60,
+    command: list[str] | None = None,
+) -> Iterator[str]:
     """`aggregator serve` (or ``command``, with ``{port}`` in it) in a child process on a free
     127.0.0.1 port, for benchmarks and tests: yields its base URL once it answers, stops it
     afterwards. A server that exits or does not
@@ -122,10 +154,13 @@ def served(db_path: str, *, workers: int = 1, immutable: bool = False, start_tim
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as output:
         if command is None:
-            command = serve_command(sys.executable, str(db_path), "127.0.0.1", port, workers=workers, immutable=immutable)
+            command = serve_command(
+                sys.executable, str(db_path), "127.0.0.1", port, workers=workers, immutable=immutable
+            )
         else:
             command = [part.replace("{port}", str(port)) for part in command]
         server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, text=True)
+
         def why_not() -> str:
             output.seek(0)
             return f"`{' '.join(command)}` did not start serving:\n{output.read()[-3000:]}"

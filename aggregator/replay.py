@@ -42,7 +42,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 def _content_type(path: Path, body: bytes) -> str:
     guessed = mimetypes.guess_type(path.name)[0]
     if guessed:
-        return guessed + ("; charset=utf-8" if guessed.startswith(("text/", "application/json", "application/xml")) else "")
+        return guessed + (
+            "; charset=utf-8" if guessed.startswith(("text/", "application/json", "application/xml")) else ""
+        )
     start = body.lstrip()[:64].lower()
     if start.startswith((b"<!doctype html", b"<html")):
         return "text/html; charset=utf-8"
@@ -68,7 +70,9 @@ class LoopbackServer:
             def do_GET(self) -> None:  # noqa: N802 (http.server naming)
                 arrived = time.monotonic()
                 status, headers, body = server.handle(self.path, dict(self.headers))
-                server.requests.append({"path": self.path, "status": status, "headers": dict(self.headers), "at": arrived})
+                server.requests.append(
+                    {"path": self.path, "status": status, "headers": dict(self.headers), "at": arrived}
+                )
                 try:
                     self.send_response(status)
                     for key, value in headers.items():
@@ -97,7 +101,7 @@ class LoopbackServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "LoopbackServer":
+    def start(self) -> LoopbackServer:
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -106,7 +110,7 @@ class LoopbackServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -128,17 +132,25 @@ class ReplayServer(LoopbackServer):
     def recorded_hosts(self) -> list[str]:
         """Top-level folders named like a host: recorded web sites (read once: the folder is
         served as it was when the server started)."""
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", p.name))
+        return sorted(
+            p.name for p in self.root.iterdir() if p.is_dir() and re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", p.name)
+        )
 
     @cached_property
     def _recorded_links(self) -> re.Pattern[bytes] | None:
         hosts = self.recorded_hosts
-        return re.compile(rb"https?://(" + b"|".join(re.escape(h.encode()) for h in hosts) + rb")(?=[/\"'<\s?#]|$)") if hosts else None
+        return (
+            re.compile(rb"https?://(" + b"|".join(re.escape(h.encode()) for h in hosts) + rb")(?=[/\"'<\s?#]|$)")
+            if hosts
+            else None
+        )
 
     def rewrite_links(self, body: bytes, content_type: str) -> bytes:
         """Absolute links to recorded hosts, pointed at this server."""
         pattern = self._recorded_links
-        if pattern is None or not content_type.startswith(("text/", "application/xml", "application/json", "application/ld+json", "application/xhtml")):
+        if pattern is None or not content_type.startswith(
+            ("text/", "application/xml", "application/json", "application/ld+json", "application/xhtml")
+        ):
             return body
         return pattern.sub(lambda m: self.public_base.encode() + b"/" + m.group(1), body)
 
@@ -166,7 +178,10 @@ class ReplayServer(LoopbackServer):
         headers = {"ETag": etag, **headers}
         lowered = {k.lower(): v for k, v in request_headers.items()}
         if lowered.get("if-none-match") == headers["ETag"] or (
-                "if-none-match" not in lowered and lowered.get("if-modified-since") and lowered["if-modified-since"] == headers.get("Last-Modified")):
+            "if-none-match" not in lowered
+            and lowered.get("if-modified-since")
+            and lowered["if-modified-since"] == headers.get("Last-Modified")
+        ):
             return 304, {k: v for k, v in headers.items() if k in ("ETag", "Last-Modified")}, b""
         return status, headers, body
 
@@ -205,5 +220,9 @@ class ReplayServer(LoopbackServer):
             body = candidate.read_bytes()
             content_type = _content_type(candidate, body)
             modified = formatdate(candidate.stat().st_mtime, usegmt=True)
-            return 200, {"Content-Type": content_type, "Last-Modified": modified}, self.rewrite_links(body, content_type)
+            return (
+                200,
+                {"Content-Type": content_type, "Last-Modified": modified},
+                self.rewrite_links(body, content_type),
+            )
         return 404, {"Content-Type": "application/json"}, b'{"error": "not recorded"}'

@@ -34,7 +34,7 @@ def coverage(db: sqlite_utils.Database) -> list[dict[str, object]]:
     out = []
     for source, total, *counts in rows:
         entry: dict[str, object] = {"source": source, "courses": total}
-        for name, count in zip(FACTS, counts):
+        for name, count in zip(FACTS, counts, strict=False):
             entry[name] = round(100.0 * count / total, 1) if total else 0.0
         out.append(entry)
     return out
@@ -46,5 +46,5 @@ def format_table(rows: list[dict[str, object]]) -> str:
     headers = list(rows[0])
     cells = [[str(r[h]) for h in headers] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths))  # noqa: E731
+    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=False))  # noqa: E731
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])

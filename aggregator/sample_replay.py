@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 _DOC_URL = re.compile(r"/konfo-backend/(toteutus|koulutus)/(1\.2\.246\.562\.\d+\.\d+)$")
 SITEMAP_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -83,7 +84,9 @@ def build_skolverket_replay(samples_dir: str | Path, out_dir: str | Path) -> dic
     susa, susa_out = se / "susa-navet-emil3", out / "susa-navet" / "emil3"
     load = lambda name: json.loads((susa / name).read_text("utf-8"))  # noqa: E731
     listings = {
-        "educationEvents": _single_page(load("susa_navet_events.json"), "educationEvents", [load("susa_navet_event.json")]),
+        "educationEvents": _single_page(
+            load("susa_navet_events.json"), "educationEvents", [load("susa_navet_event.json")]
+        ),
         "educationInfos": _single_page(load("susa_navet_infos.json"), "educationInfos", [load("susa_navet_info.json")]),
         "educationProviders": _single_page(load("susa_navet_providers.json"), "educationProviders", []),
     }
@@ -100,13 +103,20 @@ def build_skolverket_replay(samples_dir: str | Path, out_dir: str | Path) -> dic
     events["body"]["page"] = {**page, "totalPages": 1, "number": 0}
     # The list path is also the folder of the details, so the list is served via the manifest.
     (out / "recorded").mkdir(parents=True, exist_ok=True)
-    (out / "recorded" / "planned_adult_education_events.json").write_text(json.dumps(events, ensure_ascii=False), "utf-8")
+    (out / "recorded" / "planned_adult_education_events.json").write_text(
+        json.dumps(events, ensure_ascii=False), "utf-8"
+    )
     entries = []
     for version in ("v3", "v4"):
         folder = out / "planned-educations" / version / "adult-education-events"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / detail["body"]["educationEventId"]).write_text(json.dumps(detail, ensure_ascii=False), "utf-8")
-        entries.append({"path": f"/planned-educations/{version}/adult-education-events", "body_file": "recorded/planned_adult_education_events.json"})
+        entries.append(
+            {
+                "path": f"/planned-educations/{version}/adult-education-events",
+                "body_file": "recorded/planned_adult_education_events.json",
+            }
+        )
     add_to_manifest(out, entries)
     counts["adult-education-events"] = len(events["body"]["_embedded"]["listedAdultEducationEvents"])
     return counts
@@ -115,7 +125,9 @@ def build_skolverket_replay(samples_dir: str | Path, out_dir: str | Path) -> dic
 def add_to_manifest(out_dir: str | Path, entries: list[dict[str, Any]]) -> None:
     manifest = Path(out_dir) / "manifest.json"
     existing = json.loads(manifest.read_text("utf-8")) if manifest.exists() else []
-    existing = [e for e in existing if (e.get("path"), e.get("query")) not in {(n.get("path"), n.get("query")) for n in entries}]
+    existing = [
+        e for e in existing if (e.get("path"), e.get("query")) not in {(n.get("path"), n.get("query")) for n in entries}
+    ]
     manifest.write_text(json.dumps(existing + entries, ensure_ascii=False, indent=1), "utf-8")
 
 

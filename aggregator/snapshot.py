@@ -60,14 +60,24 @@ def shape_for_the_site(conn: sqlite3.Connection) -> None:
         # facets' columns and the topics beside the id, each visit reads this index instead of a
         # wide row (19 instead of 38 ms per facet of a topic on 3.3 % of 300,000 listings)
         wanted = [c for c in ("id", "country", "education_type", "eqf_level", "region", "topics") if c in columns]
-        conn.execute(f"create index if not exists [site_courses_by_id] on courses ({', '.join(f'[{c}]' for c in wanted)})")
+        conn.execute(
+            f"create index if not exists [site_courses_by_id] on courses ({', '.join(f'[{c}]' for c in wanted)})"
+        )
     conn.execute("analyze")
 
 
 # The columns a published snapshot keeps its listings counted by, for the site's counted facets
 # (aggregator.web.counted): the default facets and those offered on request. Only a snapshot has
 # the counts, because only a snapshot cannot change after they are counted.
-FACET_COUNT_COLUMNS = ("country", "source", "education_type", "eqf_level", "region", "municipality", "title_effective_lang")
+FACET_COUNT_COLUMNS = (
+    "country",
+    "source",
+    "education_type",
+    "eqf_level",
+    "region",
+    "municipality",
+    "title_effective_lang",
+)
 FACET_COUNTS_TABLE = "facet_counts"
 TOPIC_COUNTS_TABLE = "facet_topic_counts"
 
@@ -85,7 +95,9 @@ def write_facet_counts(conn: sqlite3.Connection) -> None:
     definitions = ", ".join(f"[{c}] {declared[c]}" for c in columns)
     conn.execute(f"drop table if exists [{FACET_COUNTS_TABLE}]")
     conn.execute(f"create table [{FACET_COUNTS_TABLE}] ({definitions}, listings INTEGER NOT NULL)")
-    conn.execute(f"insert into [{FACET_COUNTS_TABLE}] ({names}, listings) select {names}, count(*) from courses group by {names}")
+    conn.execute(
+        f"insert into [{FACET_COUNTS_TABLE}] ({names}, listings) select {names}, count(*) from courses group by {names}"
+    )
     conn.execute(f"drop table if exists [{TOPIC_COUNTS_TABLE}]")
     if "topics" in declared:
         conn.execute(f"create table [{TOPIC_COUNTS_TABLE}] ({definitions}, topic TEXT, listings INTEGER NOT NULL)")

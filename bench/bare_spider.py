@@ -8,8 +8,14 @@ import scrapy
 
 class BareSusanavetSpider(scrapy.Spider):
     name = "bare_susanavet"
-    custom_settings = {"ITEM_PIPELINES": {}, "ROBOTSTXT_OBEY": False, "AUTOTHROTTLE_ENABLED": False,
-                       "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False}
+    custom_settings = {
+        "ITEM_PIPELINES": {},
+        "ROBOTSTXT_OBEY": False,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+        "LOG_LEVEL": "WARNING",
+        "TELNETCONSOLE_ENABLED": False,
+    }
 
     def __init__(self, base_url: str, **kwargs):
         super().__init__(**kwargs)
@@ -22,6 +28,8 @@ class BareSusanavetSpider(scrapy.Spider):
         payload = json.loads(response.text)
         if page == 0:
             for number in range(1, payload["page"]["totalPages"]):
-                yield scrapy.Request(f"{self.base_url}/educationEvents?page={number}&size=2000", cb_kwargs={"page": number})
+                yield scrapy.Request(
+                    f"{self.base_url}/educationEvents?page={number}&size=2000", cb_kwargs={"page": number}
+                )
         for event in payload["educationEvents"]:
             yield {"id": event["id"], "content": event.get("content")}

@@ -27,19 +27,21 @@ sys.path.insert(0, str(ROOT))
 
 import sqlite_utils  # noqa: E402
 
-from store.db import JSON_FIELDS, CourseStore, open_db  # noqa: E402
 from aggregator.replay import ReplayServer  # noqa: E402
 from spiders.items import COURSE_FIELDS, Course  # noqa: E402
 from spiders.settings import AGGREGATOR_STORE_BATCH as STORE_BATCH  # noqa: E402
+from store.db import JSON_FIELDS, CourseStore, open_db  # noqa: E402
 
 BENCH_SETTINGS = ["AUTOTHROTTLE_ENABLED=0", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "LOG_LEVEL=WARNING"]
 
 
 # Runs a command and prints the peak memory (MB) of its processes: this benchmark's own children
 # also include the synthetic data generator and the bare spider, which are not the crawl.
-PEAK_OF = ("import resource, subprocess, sys; "
-           "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
-           "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+PEAK_OF = (
+    "import resource, subprocess, sys; "
+    "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)"
+)
 
 
 def crawl(db: Path, base: str, *arguments: str) -> tuple[float, int]:
@@ -50,15 +52,34 @@ def crawl(db: Path, base: str, *arguments: str) -> tuple[float, int]:
         command += ["-a", argument]
     for setting in BENCH_SETTINGS:
         command += ["-s", setting]
-    out = subprocess.run([sys.executable, "-c", PEAK_OF, *command], check=True, cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_OF, *command], check=True, cwd=ROOT, capture_output=True, text=True
+    )
     return time.perf_counter() - started, int(out.stdout.split()[-1])
 
 
 def bare(base: str) -> tuple[float, int]:
     out = Path(os.environ.get("TMPDIR", "/tmp")) / "bare-items.jsonl"
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "scrapy", "runspider", str(ROOT / "bench" / "bare_spider.py"), "-a", f"base_url={base}",
-                    "-O", str(out), "-s", "LOG_LEVEL=WARNING"], check=True, cwd=ROOT / "bench", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "runspider",
+            str(ROOT / "bench" / "bare_spider.py"),
+            "-a",
+            f"base_url={base}",
+            "-O",
+            str(out),
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        check=True,
+        cwd=ROOT / "bench",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - started
     items = sum(1 for _ in out.open())
     out.unlink()
@@ -74,7 +95,11 @@ def store_vs_insert_all(db_path: Path, work: Path) -> tuple[int, float, float, f
     for row in rows:
         fields = {k: row.get(k) for k in COURSE_FIELDS if k in row and k not in ("removed", "topics")}
         for name in JSON_FIELDS & fields.keys():
-            fields[name] = json.loads(fields[name]) if fields[name] else ({} if name in ("title_i18n", "description_i18n", "extras", "text_languages") else [])
+            fields[name] = (
+                json.loads(fields[name])
+                if fields[name]
+                else ({} if name in ("title_i18n", "description_i18n", "extras", "text_languages") else [])
+            )
         courses.append(Course(**fields))
     bare_db = sqlite_utils.Database(work / "bare.db")
     started = time.perf_counter()
@@ -89,7 +114,7 @@ def store_vs_insert_all(db_path: Path, work: Path) -> tuple[int, float, float, f
     store = CourseStore(ours, "susanavet_se", run_id=1)
     started = time.perf_counter()
     for start in range(0, len(courses), STORE_BATCH):  # as the store pipeline writes them
-        store.write(courses[start:start + STORE_BATCH])
+        store.write(courses[start : start + STORE_BATCH])
     store.finish()  # as the store pipeline does when the run ends: a bulk load makes its indexes
     return len(rows), bare_seconds, one_transaction_seconds, time.perf_counter() - started
 
@@ -101,8 +126,18 @@ def main() -> None:
     args = parser.parse_args()
     data = args.work / f"synthetic-{args.events}"
     if not data.exists():
-        subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), str(data), "--events", str(args.events),
-                        "--implementations", "10"], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "synthetic.py"),
+                str(data),
+                "--events",
+                str(args.events),
+                "--implementations",
+                "10",
+            ],
+            check=True,
+        )
     for stale in args.work.glob("*.db*"):
         stale.unlink()
     with ReplayServer(data) as server:
@@ -115,17 +150,27 @@ def main() -> None:
     runs = list(db["crawl_runs"].rows_where(order_by="id"))
     items = runs[0]["items"]
     counters = [json.loads(r["counters"] or "{}") for r in runs]
-    rows, insert_all_seconds, one_transaction_seconds, store_seconds = store_vs_insert_all(args.work / "run.db", args.work)
+    rows, insert_all_seconds, one_transaction_seconds, store_seconds = store_vs_insert_all(
+        args.work / "run.db", args.work
+    )
     print(f"synthetic Susa-navet events: {args.events} ({items} active listings stored)")
     print(f"bare Scrapy spider (no pipelines):   {bare_items / bare_seconds:8.0f} items/s  ({bare_seconds:.1f}s)")
-    print(f"crawl + pipelines, no MT (1st run):  {items / first:8.0f} items/s  ({first:.1f}s) = {bare_items / bare_seconds and (items / first) / (bare_items / bare_seconds):.0%} of the bare ceiling")
-    print(f"unchanged 2nd run:                   {items / second:8.0f} items/s  ({second:.1f}s) = {first / second:.1f}x faster; model calls {counters[1].get('translate/model_calls', 0)}; "
-          f"changed {runs[1]['changed']}, removed {runs[1]['removed']}")
-    print(f"unchanged incremental run:           {third:.1f}s = {first / third:.1f}x faster (change feed: events updated since the last clean run; "
-          f"model calls {counters[2].get('translate/model_calls', 0)}, changed {runs[2]['changed']}, removed {runs[2]['removed']})")
-    print(f"database build, {rows} rows: bare insert_all {rows / insert_all_seconds:.0f} rows/s, CourseStore {rows / store_seconds:.0f} rows/s "
-          f"= {store_seconds / insert_all_seconds:.1f}x the bare time; bare insert_all in one transaction {rows / one_transaction_seconds:.0f} rows/s "
-          f"= {store_seconds / one_transaction_seconds:.1f}x")
+    print(
+        f"crawl + pipelines, no MT (1st run):  {items / first:8.0f} items/s  ({first:.1f}s) = {bare_items / bare_seconds and (items / first) / (bare_items / bare_seconds):.0%} of the bare ceiling"
+    )
+    print(
+        f"unchanged 2nd run:                   {items / second:8.0f} items/s  ({second:.1f}s) = {first / second:.1f}x faster; model calls {counters[1].get('translate/model_calls', 0)}; "
+        f"changed {runs[1]['changed']}, removed {runs[1]['removed']}"
+    )
+    print(
+        f"unchanged incremental run:           {third:.1f}s = {first / third:.1f}x faster (change feed: events updated since the last clean run; "
+        f"model calls {counters[2].get('translate/model_calls', 0)}, changed {runs[2]['changed']}, removed {runs[2]['removed']})"
+    )
+    print(
+        f"database build, {rows} rows: bare insert_all {rows / insert_all_seconds:.0f} rows/s, CourseStore {rows / store_seconds:.0f} rows/s "
+        f"= {store_seconds / insert_all_seconds:.1f}x the bare time; bare insert_all in one transaction {rows / one_transaction_seconds:.0f} rows/s "
+        f"= {store_seconds / one_transaction_seconds:.1f}x"
+    )
     print(f"peak memory of the first crawl's processes: {peak} MB")
 
 

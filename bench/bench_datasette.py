@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from store.db import open_db  # noqa: E402
-from aggregator.snapshot import snapshot  # noqa: E402
 from aggregator.publish import METADATA, served  # noqa: E402
+from aggregator.snapshot import snapshot  # noqa: E402
+from store.db import open_db  # noqa: E402
 
 PAGES = {
     "table page": "/{db}/courses",
@@ -49,13 +49,15 @@ def grow(source: Path, target: Path, rows: int) -> int:
     copy = 1
     while have < rows:
         n = min(originals, rows - have)
-        select = ", ".join(
-            f"[{c}] || '-{copy}'" if c in ("id", "source_id") else f"[{c}]" for c in columns
-        )
+        select = ", ".join(f"[{c}] || '-{copy}'" if c in ("id", "source_id") else f"[{c}]" for c in columns)
         with db.atomic():
-            db.execute(f"insert into courses ({', '.join(f'[{c}]' for c in columns)}) select {select} from courses where id not like '%-%' limit {n}")
-            db.execute(f"insert into course_topics select course_id || '-{copy}', topic, label, matched_terms, matched_fields from course_topics "
-                       f"where course_id not like '%-%' and course_id in (select id from courses where id not like '%-%' limit {n})")
+            db.execute(
+                f"insert into courses ({', '.join(f'[{c}]' for c in columns)}) select {select} from courses where id not like '%-%' limit {n}"
+            )
+            db.execute(
+                f"insert into course_topics select course_id || '-{copy}', topic, label, matched_terms, matched_fields from course_topics "
+                f"where course_id not like '%-%' and course_id in (select id from courses where id not like '%-%' limit {n})"
+            )
         have += n
         copy += 1
     db.execute("analyze")
@@ -82,21 +84,36 @@ def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, l
 
     rng = random.Random(9)
     db = open_db(db_path)
-    filters = [f"{column}={urllib.parse.quote(str(value))}" for column in ("country", "education_type", "region", "eqf_level")
-               for (value,) in db.execute(f"select distinct {column} from courses where {column} is not null")]
+    filters = [
+        f"{column}={urllib.parse.quote(str(value))}"
+        for column in ("country", "education_type", "region", "eqf_level")
+        for (value,) in db.execute(f"select distinct {column} from courses where {column} is not null")
+    ]
     topics = [topic for (topic,) in db.execute("select distinct topic from course_topics")]
-    words = sorted({word.lower() for (title,) in db.execute("select distinct title from courses limit 20000")
-                    for word in title.split() if len(word) >= 4 and word.isalpha()})
+    words = sorted(
+        {
+            word.lower()
+            for (title,) in db.execute("select distinct title from courses limit 20000")
+            for word in title.split()
+            if len(word) >= 4 and word.isalpha()
+        }
+    )
     db.close()
     facets = PAGES["facet page"].split("?", 1)[1]
     # _page only makes each URL distinct: Datasette ignores it on a table page
     default_urls = [f"/{{db}}/courses?{rng.choice(filters)}&_page={i}" for i in range(count)]
     facet_urls = [f"/{{db}}/courses?{rng.choice(filters)}&{facets}&_page={i}" for i in range(count)]
-    search_urls = [f"/{{db}}/courses?_search={urllib.parse.quote(word)}" for word in rng.sample(words, min(count, len(words)))]
+    search_urls = [
+        f"/{{db}}/courses?_search={urllib.parse.quote(word)}" for word in rng.sample(words, min(count, len(words)))
+    ]
     # a topic picked in the topics facet (Datasette's __arraycontains filter)
     topic_urls = [f"/{{db}}/courses?topics__arraycontains={rng.choice(topics)}&_page={i}" for i in range(count)]
-    return {"default facets, distinct filters": default_urls, "facet page, distinct filters": facet_urls,
-            "search, distinct words": search_urls, "topic picked, distinct pages": topic_urls}
+    return {
+        "default facets, distinct filters": default_urls,
+        "facet page, distinct filters": facet_urls,
+        "search, distinct words": search_urls,
+        "topic picked, distinct pages": topic_urls,
+    }
 
 
 def search_shares(db_path: Path, paths: list[str]) -> list[float]:
@@ -123,8 +140,8 @@ def load(base: str, name: str, plan: dict[str, list[str]]) -> dict[str, list[flo
     with ThreadPoolExecutor(CLIENTS) as pool:
         for label, path in pages.items():
             url = base + path.format(db=name)
-            list(pool.map(lambda _: fetch(url), range(CLIENTS)))  # warm-up
-            results[label] = list(pool.map(lambda _: fetch(url), range(REQUESTS_PER_PAGE)))
+            list(pool.map(lambda _: fetch(url), range(CLIENTS)))  # noqa: B023 (consumed at once) warm-up
+            results[label] = list(pool.map(lambda _: fetch(url), range(REQUESTS_PER_PAGE)))  # noqa: B023
         for label, paths in plan.items():
             results[label] = list(pool.map(lambda path: fetch(base + path.format(db=name)), paths))
     return results
@@ -138,10 +155,27 @@ def main() -> None:
     parser.add_argument("--from-db", type=Path, required=True)
     parser.add_argument("--rows", type=int, default=300_000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/aggregator-bench"))
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="Datasette worker processes (default: one per core, as `aggregator serve`)")
-    parser.add_argument("--mutable", action="store_true", help="serve the file as a live database instead of an immutable published snapshot")
-    parser.add_argument("--nginx", action="store_true", help="measure through deploy/nginx.conf's cache in front of the server (needs nginx)")
-    parser.add_argument("--stock", action="store_true", help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of `aggregator serve`")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="Datasette worker processes (default: one per core, as `aggregator serve`)",
+    )
+    parser.add_argument(
+        "--mutable",
+        action="store_true",
+        help="serve the file as a live database instead of an immutable published snapshot",
+    )
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="measure through deploy/nginx.conf's cache in front of the server (needs nginx)",
+    )
+    parser.add_argument(
+        "--stock",
+        action="store_true",
+        help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of `aggregator serve`",
+    )
     parser.add_argument("--keep", action="store_true", help="reuse a grown database from an earlier run")
     args = parser.parse_args()
     # named as the metadata's database: stock `datasette serve` applies the metadata by name
@@ -157,29 +191,57 @@ def main() -> None:
         snapshot(grown, db_path)  # what the nightly job publishes for `aggregator serve --immutable`
         for done in args.work.glob("grown.db*"):
             done.unlink()
-    print(f"database: {rows} courses (ready in {time.perf_counter() - started:.0f}s); "
-          f"{args.workers} worker process(es), "
-          + ("mutable" if args.mutable else "immutable snapshot") + (", stock `datasette serve`" if args.stock else "")
-          + (", through deploy/nginx.conf's cache" if args.nginx else ""))
+    print(
+        f"database: {rows} courses (ready in {time.perf_counter() - started:.0f}s); "
+        f"{args.workers} worker process(es), "
+        + ("mutable" if args.mutable else "immutable snapshot")
+        + (", stock `datasette serve`" if args.stock else "")
+        + (", through deploy/nginx.conf's cache" if args.nginx else "")
+    )
     # a listing's row page and the cross-border map page (the map's markers load from its JSON)
     with open_db(db_path) as listing_db:
         listing = listing_db.execute("select id from courses order by rowid limit 1").fetchone()[0]
-    repeat_pages = {"row page": f"/{{db}}/courses/{listing}", "map page": "/{db}/battery_green_across_the_border",
-                    "map page JSON": "/{db}/battery_green_across_the_border.json?_shape=objects"}
+    repeat_pages = {
+        "row page": f"/{{db}}/courses/{listing}",
+        "map page": "/{db}/battery_green_across_the_border",
+        "map page JSON": "/{db}/battery_green_across_the_border.json?_shape=objects",
+    }
     plan = args.work / "datasette-pages.json"
     pages = distinct_pages(db_path)
     plan.write_text(json.dumps({**pages, "__repeat_pages__": repeat_pages}))
     shares = search_shares(db_path, pages["search, distinct words"])
-    print("listings matched by each distinct-words search: p10 {:.2%}, p50 {:.2%}, p90 {:.2%}".format(
-        *(shares[int(q * (len(shares) - 1))] for q in (0.1, 0.5, 0.9))))
-    stock = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path), "-m", str(METADATA), "--host", "127.0.0.1", "--port", "{port}"]
+    print(
+        "listings matched by each distinct-words search: p10 {:.2%}, p50 {:.2%}, p90 {:.2%}".format(
+            *(shares[int(q * (len(shares) - 1))] for q in (0.1, 0.5, 0.9))
+        )
+    )
+    stock = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "-i",
+        str(db_path),
+        "-m",
+        str(METADATA),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+    ]
     from contextlib import nullcontext
 
     from aggregator.http_cache import nginx_in_front
 
-    with served(str(db_path), workers=args.workers, immutable=not args.mutable, command=stock if args.stock else None) as server, \
-            (nginx_in_front(server) if args.nginx else nullcontext(server)) as base:
-        out = subprocess.run([sys.executable, __file__, "--load", base, db_path.stem, str(plan)], capture_output=True, text=True)
+    with (
+        served(
+            str(db_path), workers=args.workers, immutable=not args.mutable, command=stock if args.stock else None
+        ) as server,
+        nginx_in_front(server) if args.nginx else nullcontext(server) as base,
+    ):
+        out = subprocess.run(
+            [sys.executable, __file__, "--load", base, db_path.stem, str(plan)], capture_output=True, text=True
+        )
         if out.returncode != 0:
             raise SystemExit(f"the load process failed:\n{out.stderr[-3000:]}")
         results = json.loads(out.stdout)
@@ -188,18 +250,25 @@ def main() -> None:
             failed = sum(1 for t in times if t < 0)
             times = sorted(abs(t) for t in times)
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-            print(f"  {label:33} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms" + (f"   {failed} failed (over sql_time_limit_ms)" if failed else ""))
+            print(
+                f"  {label:33} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms"
+                + (f"   {failed} failed (over sql_time_limit_ms)" if failed else "")
+            )
         started = time.perf_counter()
         with urllib.request.urlopen(f"{base}/{db_path.stem}/courses.csv?_stream=on&_size=max", timeout=600) as response:
             lines = sum(1 for _ in response) - 1
         seconds = time.perf_counter() - started
-        print(f"streamed CSV of every course: {lines} rows in {seconds:.1f}s = {lines / seconds:.0f} rows/s"
-              + ("" if lines == rows else f" - INCOMPLETE: {rows} courses (the last line says why)"))
+        print(
+            f"streamed CSV of every course: {lines} rows in {seconds:.1f}s = {lines / seconds:.0f} rows/s"
+            + ("" if lines == rows else f" - INCOMPLETE: {rows} courses (the last line says why)")
+        )
     from aggregator.export import export
 
     started = time.perf_counter()
     counts = export(str(db_path), args.work / "exports")
-    print(f"nightly export files (CSV, JSON Lines, Parquet of {sum(counts.values())} rows in all tables): {time.perf_counter() - started:.1f}s")
+    print(
+        f"nightly export files (CSV, JSON Lines, Parquet of {sum(counts.values())} rows in all tables): {time.perf_counter() - started:.1f}s"
+    )
 
 
 if __name__ == "__main__":

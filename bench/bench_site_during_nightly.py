@@ -41,7 +41,15 @@ PAGES = {
 
 
 def nightly(db: Path, replay: Path, log: Path) -> subprocess.Popen:
-    command = [str(ROOT / ".venv" / "bin" / "aggregator"), "--db", str(db), "nightly", "--replay", str(replay), "--no-export"]
+    command = [
+        str(ROOT / ".venv" / "bin" / "aggregator"),
+        "--db",
+        str(db),
+        "nightly",
+        "--replay",
+        str(replay),
+        "--no-export",
+    ]
     return subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT)
 
 
@@ -59,8 +67,18 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="aggregator-site-nightly-"))
     replay, db = work / "replay", work / "aggregator.db"
-    subprocess.run([sys.executable, str(ROOT / "bench" / "synthetic.py"), str(replay), "--events", str(args.events),
-                    "--implementations", str(args.implementations)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "synthetic.py"),
+            str(replay),
+            "--events",
+            str(args.events),
+            "--implementations",
+            str(args.implementations),
+        ],
+        check=True,
+    )
     started = time.monotonic()
     first = nightly(db, replay, work / "first.log")
     first.wait()
@@ -68,7 +86,12 @@ def main() -> None:
 
     with served(str(db), workers=2) as base:
         # a few row pages of real ids
-        ids = [row["id"] for row in __import__("json").loads(urllib.request.urlopen(base + "/aggregator/courses.json?_size=50&_shape=objects", timeout=30).read())["rows"]]
+        ids = [
+            row["id"]
+            for row in __import__("json").loads(
+                urllib.request.urlopen(base + "/aggregator/courses.json?_size=50&_shape=objects", timeout=30).read()
+            )["rows"]
+        ]
         latencies: dict[str, list[float]] = {name: [] for name in [*PAGES, "row page"]}
         errors: list[str] = []
         lock = threading.Lock()
@@ -105,13 +128,19 @@ def main() -> None:
         job_seconds = time.monotonic() - job_started
 
     every = [t for values in latencies.values() for t in values]
-    print(f"second nightly with {args.clients} clients on the site: exit {job.returncode}, {job_seconds:.0f}s "
-          f"(log: {work / 'second.log'})")
-    print(f"requests {len(every)}, errors {len(errors)}, p50 {percentile(every, 0.5) * 1000:.0f} ms, "
-          f"p95 {percentile(every, 0.95) * 1000:.0f} ms, max {max(every, default=0) * 1000:.0f} ms")
+    print(
+        f"second nightly with {args.clients} clients on the site: exit {job.returncode}, {job_seconds:.0f}s "
+        f"(log: {work / 'second.log'})"
+    )
+    print(
+        f"requests {len(every)}, errors {len(errors)}, p50 {percentile(every, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(every, 0.95) * 1000:.0f} ms, max {max(every, default=0) * 1000:.0f} ms"
+    )
     for name, values in latencies.items():
         if values:
-            print(f"  {name:15} n={len(values):5}  median {statistics.median(values) * 1000:6.0f} ms  p95 {percentile(values, 0.95) * 1000:6.0f} ms")
+            print(
+                f"  {name:15} n={len(values):5}  median {statistics.median(values) * 1000:6.0f} ms  p95 {percentile(values, 0.95) * 1000:6.0f} ms"
+            )
     for line in errors[:10]:
         print("  error:", line)
 

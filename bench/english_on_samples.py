@@ -26,8 +26,12 @@ from tests.tiny_argos import build_package, write_package_index  # noqa: E402
 
 
 def nightly(db: Path, replay: Path, env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "aggregator", "--db", str(db), "nightly", "--replay", str(replay), "--no-export"],
-                          capture_output=True, text=True, env={**os.environ, **env})
+    done = subprocess.run(
+        [sys.executable, "-m", "aggregator", "--db", str(db), "nightly", "--replay", str(replay), "--no-export"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
     if done.returncode != 0:
         raise SystemExit(f"the nightly job failed:\n{done.stderr[-3000:]}")
     return done.stderr
@@ -50,14 +54,21 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="aggregator-english-"))
     replay = work / "replay"
-    subprocess.run([sys.executable, "-m", "aggregator", "samples", str(args.samples), str(replay)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "aggregator", "samples", str(args.samples), str(replay)], check=True, capture_output=True
+    )
     index = work / "index"
     index.mkdir()
     packages = [build_package(work / "built", lang, "1.0") for lang in ("sv", "fi")]
     for run, online in (("with models from the package index", True), ("offline", False)):
         home = work / ("argos-online" if online else "argos-offline")
-        env = {"ARGOS_PACKAGES_DIR": str(home / "packages"), "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
-               "XDG_CONFIG_HOME": str(home / "config"), "AGGREGATOR_MODEL_VERSIONS": "sv=1.0,fi=1.0"}
+        env = {
+            "ARGOS_PACKAGES_DIR": str(home / "packages"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "AGGREGATOR_MODEL_VERSIONS": "sv=1.0,fi=1.0",
+        }
         db = work / f"{'online' if online else 'offline'}.db"
         if online:
             with ReplayServer(index) as server:

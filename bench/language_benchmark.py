@@ -34,8 +34,10 @@ def main() -> None:
     # what each text's source declared (before review), for the effective-language figure
     declared = {s.key: s.label for s in (from_samples(args.samples) if args.samples.is_dir() else [])}
     review = load_review()
-    print(f"labelled set: {len(samples)} texts ({sum(s.origin == 'hard-case' for s in samples)} hard cases; "
-          f"{len(review)} source labels corrected or excluded after review); samples: {args.samples}")
+    print(
+        f"labelled set: {len(samples)} texts ({sum(s.origin == 'hard-case' for s in samples)} hard cases; "
+        f"{len(review)} source labels corrected or excluded after review); samples: {args.samples}"
+    )
     d = detector()
 
     timing: dict[str, float] = {}
@@ -68,10 +70,16 @@ def main() -> None:
         for lang in sorted({l for k, l in rows if k == kind and l != "all"}) + ["all"]:
             n, ok, plain_ok, eff_ok, _ = rows[(kind, lang)]
             if n:
-                print(f"{kind:12} {lang:5} {n:6d} {100 * ok / n:7.2f}% {100 * plain_ok / n:7.2f}% {100 * eff_ok / n:9.2f}%")
-    print(f"\nthroughput (one core, CPU time): titles {timing['title']:.0f}/s, descriptions {timing['description']:.0f}/s")
-    print("ours = this detector alone; plain = langdetect with all profiles; effective = the pipeline's rule "
-          "(declared language unless the detection confidently disagrees)")
+                print(
+                    f"{kind:12} {lang:5} {n:6d} {100 * ok / n:7.2f}% {100 * plain_ok / n:7.2f}% {100 * eff_ok / n:9.2f}%"
+                )
+    print(
+        f"\nthroughput (one core, CPU time): titles {timing['title']:.0f}/s, descriptions {timing['description']:.0f}/s"
+    )
+    print(
+        "ours = this detector alone; plain = langdetect with all profiles; effective = the pipeline's rule "
+        "(declared language unless the detection confidently disagrees)"
+    )
     if args.show_errors:
         print("\nerrors (ours):")
         for kind, label, got, text in errors:

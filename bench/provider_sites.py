@@ -42,17 +42,44 @@ def crawl_twice() -> None:
         for run in (1, 2):
             server.requests.clear()
             started = time.monotonic()
-            subprocess.run([sys.executable, "-m", "aggregator.cli", "--db", str(db_path), "crawl", "schemaorg_courses",
-                            "-a", f"sitemap_url={base}/robots.txt", "-a", f"base_url={base}", "-a", "site_url=https://www.akkuamk.example",
-                            "-a", "sitemap_follow=courses", "-a", "page_patterns=/koulutus/,/utbildning/,/courses/"],
-                           cwd=REPO, capture_output=True, check=False)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "aggregator.cli",
+                    "--db",
+                    str(db_path),
+                    "crawl",
+                    "schemaorg_courses",
+                    "-a",
+                    f"sitemap_url={base}/robots.txt",
+                    "-a",
+                    f"base_url={base}",
+                    "-a",
+                    "site_url=https://www.akkuamk.example",
+                    "-a",
+                    "sitemap_follow=courses",
+                    "-a",
+                    "page_patterns=/koulutus/,/utbildning/,/courses/",
+                ],
+                cwd=REPO,
+                capture_output=True,
+                check=False,
+            )
             seconds = time.monotonic() - started
             statuses = Counter(r["status"] for r in server.requests)
-            pages = [r for r in server.requests if any(p in r["path"] for p in ("/koulutus/", "/utbildning/", "/courses/"))]
-            row = sqlite3.connect(db_path).execute(
-                "select items, new, unchanged, missing_fields from crawl_runs order by id desc limit 1").fetchone()
-            print(f"run {run}: {len(server.requests)} requests ({dict(sorted(statuses.items()))}), {len(pages)} course pages asked for, "
-                  f"{row[0]} listings ({row[1]} new, {row[2]} unchanged), {seconds:.1f} s incl. process start; missing {json.loads(row[3])}")
+            pages = [
+                r for r in server.requests if any(p in r["path"] for p in ("/koulutus/", "/utbildning/", "/courses/"))
+            ]
+            row = (
+                sqlite3.connect(db_path)
+                .execute("select items, new, unchanged, missing_fields from crawl_runs order by id desc limit 1")
+                .fetchone()
+            )
+            print(
+                f"run {run}: {len(server.requests)} requests ({dict(sorted(statuses.items()))}), {len(pages)} course pages asked for, "
+                f"{row[0]} listings ({row[1]} new, {row[2]} unchanged), {seconds:.1f} s incl. process start; missing {json.loads(row[3])}"
+            )
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -65,15 +92,31 @@ def matching(db_path: str, site_listings: int) -> None:
     from store.offerings import register_matches
 
     db = sqlite_utils.Database(db_path)
-    town = db.execute("select municipality_code from courses where removed_at is null group by 1 order by count(*) desc limit 1").fetchone()[0]
-    sample = list(db.query("select title, start_date, municipality_code, provider_name, country from courses "
-                           "where removed_at is null and start_date is not null and title is not null and municipality_code = ? "
-                           "order by random() limit ?", [town, site_listings]))
+    town = db.execute(
+        "select municipality_code from courses where removed_at is null group by 1 order by count(*) desc limit 1"
+    ).fetchone()[0]
+    sample = list(
+        db.query(
+            "select title, start_date, municipality_code, provider_name, country from courses "
+            "where removed_at is null and start_date is not null and title is not null and municipality_code = ? "
+            "order by random() limit ?",
+            [town, site_listings],
+        )
+    )
     rows = []
     for n, r in enumerate(sample):
         title = r["title"] if n % 2 else r["title"].upper() + "."
-        rows.append({"id": f"site-{n}", "title": title, "start_date": r["start_date"], "municipality_code": r["municipality_code"],
-                     "provider_name": "Another spelling of the provider", "country": r["country"], "extras": "{}"})
+        rows.append(
+            {
+                "id": f"site-{n}",
+                "title": title,
+                "start_date": r["start_date"],
+                "municipality_code": r["municipality_code"],
+                "provider_name": "Another spelling of the provider",
+                "country": r["country"],
+                "extras": "{}",
+            }
+        )
     random.shuffle(rows)
     started = time.monotonic()
     found = register_matches(db, rows)

@@ -45,9 +45,13 @@ def measure(name: str, texts, truth: dict[str, set[str]], show: bool) -> None:
             fn[topic] += 1
         if show or got != wanted:
             marker = "  " if got == wanted else "!!"
-            print(f"{marker} {key} truth={','.join(sorted(wanted)) or '-'} tagged={','.join(sorted(got)) or '-'}  {text.text[:90]}")
+            print(
+                f"{marker} {key} truth={','.join(sorted(wanted)) or '-'} tagged={','.join(sorted(got)) or '-'}  {text.text[:90]}"
+            )
     n = sum(1 for k in truth if k in texts)
-    print(f"\n{name}: {n} hand-labelled texts, {sum(1 for k in truth if k in texts and truth[k])} with at least one topic\n")
+    print(
+        f"\n{name}: {n} hand-labelled texts, {sum(1 for k in truth if k in texts and truth[k])} with at least one topic\n"
+    )
     print(f"{'topic':28} {'labelled':>8} {'tagged':>7} {'precision':>9} {'recall':>7}")
     for topic in TOPICS:
         labelled, tagged = tp[topic] + fn[topic], tp[topic] + fp[topic]
@@ -55,7 +59,9 @@ def measure(name: str, texts, truth: dict[str, set[str]], show: bool) -> None:
         recall = f"{tp[topic] / labelled:.2f}" if labelled else "-"
         print(f"{topic:28} {labelled:8d} {tagged:7d} {precision:>9} {recall:>7}")
     all_tp, all_fp, all_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
-    print(f"{'all topics (micro)':28} {all_tp + all_fn:8d} {all_tp + all_fp:7d} {all_tp / max(all_tp + all_fp, 1):9.2f} {all_tp / max(all_tp + all_fn, 1):7.2f}\n")
+    print(
+        f"{'all topics (micro)':28} {all_tp + all_fn:8d} {all_tp + all_fp:7d} {all_tp / max(all_tp + all_fp, 1):9.2f} {all_tp / max(all_tp + all_fn, 1):7.2f}\n"
+    )
 
 
 def main() -> None:
@@ -63,8 +69,12 @@ def main() -> None:
     default = Path(os.environ.get("AGGREGATOR_SAMPLES", Path(__file__).resolve().parents[2] / "shared" / "samples"))
     parser.add_argument("--samples", type=Path, default=default)
     parser.add_argument("--show", action="store_true", help="print every text with its labels and tags")
-    parser.add_argument("--set", choices=("heldout", "titles", "both"), default="both",
-                        help="held-out descriptions (labelled blind, tagger frozen), the development titles, or both")
+    parser.add_argument(
+        "--set",
+        choices=("heldout", "titles", "both"),
+        default="both",
+        help="held-out descriptions (labelled blind, tagger frozen), the development titles, or both",
+    )
     args = parser.parse_args()
     if not args.samples.is_dir():
         sys.exit(f"samples not found at {args.samples}: pass --samples")
@@ -72,7 +82,12 @@ def main() -> None:
     if args.set in ("heldout", "both"):
         measure("held-out descriptions (bench/topics_heldout_labels.tsv)", texts, labels(HELDOUT), args.show)
     if args.set in ("titles", "both"):
-        measure("development titles (bench/topics_labels.tsv; the terms were refined on these)", texts, labels(LABELS), args.show)
+        measure(
+            "development titles (bench/topics_labels.tsv; the terms were refined on these)",
+            texts,
+            labels(LABELS),
+            args.show,
+        )
 
 
 if __name__ == "__main__":

@@ -18,9 +18,12 @@ HERE = Path(__file__).resolve().parent
 LABELS = HERE / "topics_labels.tsv"
 HELDOUT = HERE / "topics_heldout_labels.tsv"
 # descriptions worth labelling: they mention a topic's subject, or a word a naive tagger trips on
-HINT = re.compile(r"akku|akut\b|batter|energiavarast|energy storage|energilagr|litium|lithium|vety|vedyn|hydrogen|vätgas|kaivos|mining|"
-                  r"metallurg|teräs|steel|stål|hitsa|weld|svets|kierrät|recycl|återvinn|kiertotal|circular|automaat|automation|"
-                  r"sähkövoima|elkraft|power engineering|kemian|chemical|prosessi|process industry", re.I)
+HINT = re.compile(
+    r"akku|akut\b|batter|energiavarast|energy storage|energilagr|litium|lithium|vety|vedyn|hydrogen|vätgas|kaivos|mining|"
+    r"metallurg|teräs|steel|stål|hitsa|weld|svets|kierrät|recycl|återvinn|kiertotal|circular|automaat|automation|"
+    r"sähkövoima|elkraft|power engineering|kemian|chemical|prosessi|process industry",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def candidates(samples: Path) -> dict[str, Text]:
                 title = " ".join(title.split())
                 found.setdefault(key_of(title), Text(key_of(title), "title", "", title))
             descriptions = offering.get("kuvaus") or (offering.get("metadata") or {}).get("kuvaus") or {}
-            for lang, text in (descriptions.items() if isinstance(descriptions, dict) else []):
+            for lang, text in descriptions.items() if isinstance(descriptions, dict) else []:
                 if isinstance(text, str) and HINT.search(text):
                     clean = plain_text(text)
                     found.setdefault(key_of(clean), Text(key_of(clean), "description", lang, clean))

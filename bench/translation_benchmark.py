@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
-import sys
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +24,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 HOME = Path(tempfile.mkdtemp(prefix="aggregator-bench-argos-"))
 atexit.register(shutil.rmtree, HOME, ignore_errors=True)
-for name, sub in {"ARGOS_PACKAGES_DIR": "packages", "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"}.items():
+for name, sub in {
+    "ARGOS_PACKAGES_DIR": "packages",
+    "XDG_DATA_HOME": "data",
+    "XDG_CACHE_HOME": "cache",
+    "XDG_CONFIG_HOME": "config",
+}.items():
     os.environ[name] = str(HOME / sub)
 
 from store.db import open_db  # noqa: E402
@@ -35,7 +40,9 @@ from translate.english import EnglishService  # noqa: E402
 
 
 def corpus(n: int) -> list[str]:
-    titles = [f"{t.format(topic)} {i}" for i in range(n) for t, topic in [(TEMPLATES["sv"][i % 4], TOPICS["sv"][i % 8])]]
+    titles = [
+        f"{t.format(topic)} {i}" for i in range(n) for t, topic in [(TEMPLATES["sv"][i % 4], TOPICS["sv"][i % 8])]
+    ]
     return titles
 
 
@@ -43,7 +50,7 @@ def descriptions(titles: list[str], sentences: int = 6) -> list[str]:
     """Course-like descriptions: paragraphs of several sentences each."""
     out = []
     for i in range(0, len(titles) - sentences, sentences):
-        part = titles[i:i + sentences]
+        part = titles[i : i + sentences]
         out.append(". ".join(part[:3]) + ".\n\n" + ". ".join(part[3:]) + ".")
     return out
 
@@ -52,7 +59,7 @@ def throughput(translator: ArgosTranslator, texts: list[str], batch: int) -> flo
     """Texts per second, ``batch`` texts per model call (1: one call per text)."""
     started = time.perf_counter()
     for i in range(0, len(texts), batch):
-        translator.translate(texts[i:i + batch], "sv")
+        translator.translate(texts[i : i + batch], "sv")
     return len(texts) / (time.perf_counter() - started)
 
 

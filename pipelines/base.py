@@ -12,7 +12,7 @@ class CrawlerPipeline:
         self._increment = crawler.stats.inc_value  # looked up once: counting is per item and field
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "CrawlerPipeline":
+    def from_crawler(cls, crawler: Any) -> CrawlerPipeline:
         return cls(crawler)
 
     @property

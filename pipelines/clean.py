@@ -10,10 +10,9 @@ opinto@ or admissions@ stay).
 
 from __future__ import annotations
 
-from translate.text import clean_description, clean_title, mask_personal_data, squash, truncate, with_scheme
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
-
+from translate.text import clean_description, clean_title, mask_personal_data, squash, truncate, with_scheme
 
 # The most characters kept per text. The longest real description in the samples is about
 # 12,000 characters; one hostile 50 MB description grew the database twentyfold.
@@ -47,7 +46,9 @@ class CleanPipeline(CrawlerPipeline):
         item.title = capped("title", item.title, "title")
         item.title_i18n = {k: capped(f"title:{k}", v, "title") for k, v in item.title_i18n.items()}
         item.description = self.masked(capped("description", item.description, "description"))
-        item.description_i18n = {k: self.masked(capped(f"description:{k}", v, "description")) for k, v in item.description_i18n.items()}
+        item.description_i18n = {
+            k: self.masked(capped(f"description:{k}", v, "description")) for k, v in item.description_i18n.items()
+        }
         for name in ("provider_name", "institution_name", "municipality"):
             setattr(item, name, capped(name, clean_title(raw(getattr(item, name))), "name"))
         if truncated:

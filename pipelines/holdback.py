@@ -37,6 +37,15 @@ class HoldBackPipeline(CrawlerPipeline):
         if reason is None:
             return item
         self.count(f"held_back/{reason}")
-        self.crawler.spider.logger.info("Held back %s %s (%s): %r", item.source, item.source_id, reason, (item.title or "")[:80])
-        return HeldBack(source_id=item.source_id, reason=reason, source=item.source, title=item.title,
-                        provider_name=item.provider_name, url=item.url, source_url=item.source_url)
+        self.crawler.spider.logger.info(
+            "Held back %s %s (%s): %r", item.source, item.source_id, reason, (item.title or "")[:80]
+        )
+        return HeldBack(
+            source_id=item.source_id,
+            reason=reason,
+            source=item.source,
+            title=item.title,
+            provider_name=item.provider_name,
+            url=item.url,
+            source_url=item.source_url,
+        )

@@ -13,8 +13,18 @@ import re
 
 from pipelines.base import CrawlerPipeline
 from pipelines.places import by_name, lookup, municipality_position
-from pipelines.vocabularies import (ECTS, FI_CODE_LEVELS, FI_QUALIFICATION_LEVELS, FI_QUALIFICATION_NAMES, FI_TYPE_LEVELS, FI_TYPES,
-                                    FI_UAS_TITLES, SE_LEVELS, SE_NO_LEVEL, SE_TYPES)
+from pipelines.vocabularies import (
+    ECTS,
+    FI_CODE_LEVELS,
+    FI_QUALIFICATION_LEVELS,
+    FI_QUALIFICATION_NAMES,
+    FI_TYPE_LEVELS,
+    FI_TYPES,
+    FI_UAS_TITLES,
+    SE_LEVELS,
+    SE_NO_LEVEL,
+    SE_TYPES,
+)
 from spiders.items import Course
 
 
@@ -81,7 +91,11 @@ def level(item: Course) -> tuple[int | None, int | None, str | None]:
     if item.level_source and item.level_source.startswith("eqf_") and item.eqf_level:
         return item.eqf_level, item.eqf_level, "given (EQF level stated by the source)"
     if item.level_source and item.level_source.startswith("seqf_") and item.eqf_level:
-        return item.eqf_level, item.eqf_level, f"from the SeQF level stated by the source (SeQF {item.eqf_level} = EQF {item.eqf_level})"
+        return (
+            item.eqf_level,
+            item.eqf_level,
+            f"from the SeQF level stated by the source (SeQF {item.eqf_level} = EQF {item.eqf_level})",
+        )
     extras = item.extras
     code = item.education_type_source
     if extras.get("schema_types"):
@@ -95,7 +109,11 @@ def level(item: Course) -> tuple[int | None, int | None, str | None]:
             return (value, value, f"derived from the education type: {rule}") if value else (None, None, rule)
         if code in ("amm", "amk", "yo"):
             return None, None, "no level: the document names no qualification kind, degree title or classification code"
-        return None, None, "no level: the source gives no education type" if not code else f"no level: unknown education type {code}"
+        return (
+            None,
+            None,
+            "no level: the source gives no education type" if not code else f"no level: unknown education type {code}",
+        )
     if code == "YH" or code == "Yrkeshögskoleutbildning":
         key = "YH:kvalificerad" if (item.credits or 0) >= 400 and item.credit_unit == "yh-poäng" else "YH"
         value, rule = SE_LEVELS[key]
@@ -122,15 +140,26 @@ def level(item: Course) -> tuple[int | None, int | None, str | None]:
         return None, None, "no level: a university course whose cycle (first or second) the source does not give"
     if code in SE_NO_LEVEL:
         return None, None, SE_NO_LEVEL[code]
-    return None, None, "no level: the source gives no school form" if not code else f"no level: unknown school form {code}"
+    return (
+        None,
+        None,
+        "no level: the source gives no school form" if not code else f"no level: unknown school form {code}",
+    )
 
 
 # Finnish education types whose credits are, by law, in one unit: the unit when a document gives
 # the number without it (most real UAS programme documents do)
 FI_DEFAULT_UNITS = {
-    "amk": "opintopiste", "yo": "opintopiste", "kk-opintojakso": "opintopiste", "kk-opintokokonaisuus": "opintopiste",
-    "erikoistumiskoulutus": "opintopiste", "ope-pedag-opinnot": "opintopiste", "lk": "opintopiste",
-    "amm": "osaamispiste", "amm-tutkinnon-osa": "osaamispiste", "amm-osaamisala": "osaamispiste",
+    "amk": "opintopiste",
+    "yo": "opintopiste",
+    "kk-opintojakso": "opintopiste",
+    "kk-opintokokonaisuus": "opintopiste",
+    "erikoistumiskoulutus": "opintopiste",
+    "ope-pedag-opinnot": "opintopiste",
+    "lk": "opintopiste",
+    "amm": "osaamispiste",
+    "amm-tutkinnon-osa": "osaamispiste",
+    "amm-osaamisala": "osaamispiste",
 }
 
 
@@ -174,7 +203,12 @@ class NormalisePipeline(CrawlerPipeline):
             item.education_type = education_type(item)
             if item.education_type is None and item.education_type_source:
                 self.count("normalise/unknown/education_type")
-                self.crawler.spider.logger.info("Unknown education type %r (%s %s): left unmapped", item.education_type_source, item.source, item.source_id)
+                self.crawler.spider.logger.info(
+                    "Unknown education type %r (%s %s): left unmapped",
+                    item.education_type_source,
+                    item.source,
+                    item.source_id,
+                )
         self._region(item)  # first: a town named by a web page gives the code, and the country when unknown
         eqf, national, method = level(item)
         item.eqf_level, item.nqf_level, item.eqf_method = eqf, national, method
@@ -183,7 +217,9 @@ class NormalisePipeline(CrawlerPipeline):
         unit = default_credit_unit(item)
         if unit:
             item.credit_unit = unit
-            item.extras["credit_unit_method"] = f"not given by the source: {item.education_type_source} credits are in {unit} by law"
+            item.extras["credit_unit_method"] = (
+                f"not given by the source: {item.education_type_source} credits are in {unit} by law"
+            )
             self.count("normalise/derived/credit_unit")
         if item.ects is None:
             item.ects, item.ects_estimated, item.ects_method = ects(item)
@@ -226,8 +262,13 @@ class NormalisePipeline(CrawlerPipeline):
         place = lookup(item.country, item.municipality_code)
         if place is None:
             self.count("normalise/unknown/municipality")
-            self.crawler.spider.logger.info("Unknown municipality code %r (%s %s %s): no region",
-                                            item.municipality_code, item.country, item.source, item.source_id)
+            self.crawler.spider.logger.info(
+                "Unknown municipality code %r (%s %s %s): no region",
+                item.municipality_code,
+                item.country,
+                item.source,
+                item.source_id,
+            )
             return
         if item.municipality and item.municipality not in (place.municipality, place.municipality_sv):
             item.extras.setdefault("place_name", item.municipality)

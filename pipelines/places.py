@@ -53,8 +53,16 @@ def municipalities() -> dict[tuple[str, str], Place]:
     regions = {r["code"]: r for r in _rows("fi_regions.csv")}
     for row in _rows("fi_municipalities.csv"):
         region = regions[row["region_code"]]
-        places["FI", row["code"]] = Place("FI", row["code"], row["name_fi"], row["region_code"], region["name_fi"],
-                                          region["nuts3"], row["name_sv"], region["name_en"])
+        places["FI", row["code"]] = Place(
+            "FI",
+            row["code"],
+            row["name_fi"],
+            row["region_code"],
+            region["name_fi"],
+            region["nuts3"],
+            row["name_sv"],
+            region["name_en"],
+        )
     for row in _rows("se_municipalities.csv"):
         county, nuts3 = SE_COUNTIES[row["code"][:2]]
         places["SE", row["code"]] = Place("SE", row["code"], row["name"], row["code"][:2], county, nuts3)
@@ -106,6 +114,9 @@ def municipality_position(country: str | None, code: str | None) -> tuple[float,
     row = municipality_positions().get((country or "", normalise_code(country, code) or ""))
     if row is None:
         return None
-    how = (f"municipality's main settlement ({row['geonames_name']}, GeoNames cities1000, CC BY 4.0)" if row["method"] == "main_settlement"
-           else f"centre of the municipality's GeoNames places ({row['geonames_name']}, cities1000, CC BY 4.0)")
+    how = (
+        f"municipality's main settlement ({row['geonames_name']}, GeoNames cities1000, CC BY 4.0)"
+        if row["method"] == "main_settlement"
+        else f"centre of the municipality's GeoNames places ({row['geonames_name']}, cities1000, CC BY 4.0)"
+    )
     return float(row["latitude"]), float(row["longitude"]), how

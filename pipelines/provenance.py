@@ -6,11 +6,11 @@ and never overwrites what a spider set on the item itself.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from store.db import course_id
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Kept, Seen
+from store.db import course_id
 
 
 class ProvenancePipeline(CrawlerPipeline):
@@ -23,7 +23,7 @@ class ProvenancePipeline(CrawlerPipeline):
             return item
         item.source = item.source or spider.name
         item.country = item.country or getattr(spider, "country", None) or None
-        item.fetched_at = item.fetched_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        item.fetched_at = item.fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
         if item.source_id:
             item.source_id = str(item.source_id).strip()
             item.id = course_id(item.source, item.source_id)

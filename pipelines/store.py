@@ -14,26 +14,36 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from filelock import Timeout
 from scrapy import signals
 from scrapy.utils.defer import _schedule_coro
 
-from filelock import Timeout
-
-from store.db import CourseStore, open_db, write_lock
-from store.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, HeldBack, Kept, Seen
 from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER, AGGREGATOR_STORE_BATCH
+from store.db import CourseStore, open_db, write_lock
+from store.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 
 # SQLite's primary result codes that no retry of the same batch can cure.
-FATAL_STORAGE_ERRORS = {"SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CORRUPT", "SQLITE_NOTADB",
-                        "SQLITE_CANTOPEN", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_PERM"}
+FATAL_STORAGE_ERRORS = {
+    "SQLITE_FULL",
+    "SQLITE_READONLY",
+    "SQLITE_IOERR",
+    "SQLITE_CORRUPT",
+    "SQLITE_NOTADB",
+    "SQLITE_CANTOPEN",
+    "SQLITE_BUSY",
+    "SQLITE_LOCKED",
+    "SQLITE_PERM",
+}
 
 
 # The line a spider logs when storage fails; the job reads the reason back from the log, since
 # the spider may not have been able to write it into the database.
-STORAGE_ERROR_LOG = ("Storage error on %s (%s): the crawl stops now, nothing is marked removed. Check the disk's free space "
-                     "and the database file's permissions, then run again.")
+STORAGE_ERROR_LOG = (
+    "Storage error on %s (%s): the crawl stops now, nothing is marked removed. Check the disk's free space "
+    "and the database file's permissions, then run again."
+)
 
 
 def is_fatal_storage_error(exc: sqlite3.Error) -> bool:
@@ -49,7 +59,9 @@ class StorePipeline(CrawlerPipeline):
         super().__init__(crawler)
         self.db_path = crawler.settings.get("AGGREGATOR_DB")
         self.batch_size = crawler.settings.getint("AGGREGATOR_STORE_BATCH", AGGREGATOR_STORE_BATCH)
-        self.defer_indexes_after = crawler.settings.getint("AGGREGATOR_DEFER_INDEXES_AFTER", AGGREGATOR_DEFER_INDEXES_AFTER)
+        self.defer_indexes_after = crawler.settings.getint(
+            "AGGREGATOR_DEFER_INDEXES_AFTER", AGGREGATOR_DEFER_INDEXES_AFTER
+        )
         self.min_share = crawler.settings.getfloat("AGGREGATOR_MIN_SHARE", DEFAULT_MIN_SHARE)
         self.courses: list[Course] = []
         self.seen: list[str] = []
@@ -65,8 +77,10 @@ class StorePipeline(CrawlerPipeline):
         try:
             self.lock.acquire()
         except Timeout:
-            raise RuntimeError(f"another crawl process is writing {self.db_path} (lock {self.lock.lock_file}); "
-                               "this one stops without writing. Wait for it to end, or stop it.") from None
+            raise RuntimeError(
+                f"another crawl process is writing {self.db_path} (lock {self.lock.lock_file}); "
+                "this one stops without writing. Wait for it to end, or stop it."
+            ) from None
         self.db = open_db(self.db_path)
         register_source(
             self.db,
@@ -82,8 +96,13 @@ class StorePipeline(CrawlerPipeline):
             },
         )
         self.run_id = start_run(self.db, spider.name)
-        self.store = CourseStore(self.db, spider.name, self.run_id, defer_indexes_after=self.defer_indexes_after,
-                                 kind=getattr(spider, "source_kind", "register"))
+        self.store = CourseStore(
+            self.db,
+            spider.name,
+            self.run_id,
+            defer_indexes_after=self.defer_indexes_after,
+            kind=getattr(spider, "source_kind", "register"),
+        )
         self.crawler.stats.set_value("aggregator/run_id", self.run_id)
         spider.logger.info("Writing to %s (crawl run %s)", self.db_path, self.run_id)
 
@@ -123,12 +142,19 @@ class StorePipeline(CrawlerPipeline):
             else:
                 self.count("errors/store_batch")
                 self.count("not_stored", size)
-                self.spider.logger.error("A batch of %d items could not be stored (%s: %s); it is discarded and the run "
-                                         "goes on. The run is flagged and marks nothing removed.", size, type(exc).__name__, exc)
+                self.spider.logger.error(
+                    "A batch of %d items could not be stored (%s: %s); it is discarded and the run "
+                    "goes on. The run is flagged and marks nothing removed.",
+                    size,
+                    type(exc).__name__,
+                    exc,
+                )
             return
         if self.store.deferred_indexes and not deferred_before:  # this batch made it a bulk load
-            self.spider.logger.info("Bulk load: %d new listings so far; the indexes of courses are made again when the run ends",
-                                    self.store.counts["new"])
+            self.spider.logger.info(
+                "Bulk load: %d new listings so far; the indexes of courses are made again when the run ends",
+                self.store.counts["new"],
+            )
 
     def stop_on_storage_error(self, exc: sqlite3.Error, lost: int) -> None:
         self.storage_error = f"{getattr(exc, 'sqlite_errorname', None) or type(exc).__name__}: {exc}"
@@ -149,7 +175,9 @@ class StorePipeline(CrawlerPipeline):
             self.stop_on_storage_error(exc, 0)
             return
         if rebuilt:
-            self.spider.logger.info("Bulk load: made %d indexes of courses again in %.1f s", len(rebuilt), time.monotonic() - started)
+            self.spider.logger.info(
+                "Bulk load: made %d indexes of courses again in %.1f s", len(rebuilt), time.monotonic() - started
+            )
 
     def spider_closed(self, spider, reason) -> None:
         if self.store is None:
@@ -173,8 +201,12 @@ class StorePipeline(CrawlerPipeline):
             )
         except sqlite3.Error as exc:
             # the next job closes this run as failed; nothing was marked removed
-            spider.logger.critical("Crawl run %s could not be closed (%s: %s); nothing marked removed.",
-                                   self.run_id, type(exc).__name__, exc)
+            spider.logger.critical(
+                "Crawl run %s could not be closed (%s: %s); nothing marked removed.",
+                self.run_id,
+                type(exc).__name__,
+                exc,
+            )
             self.crawler.stats.set_value("aggregator/run_status", "failed")
             self.db.close()
             self.lock.release()

@@ -19,25 +19,97 @@ from spiders.items import Course
 TOPICS: dict[str, dict[str, object]] = {
     "batteries_energy_storage": {
         "label": "Batteries and energy storage",
-        "sv": ["*batteri", "*ackumulator", "*energilagr", "*energilager", "^litium", "^lagring av energi", "^lagring av el="],
-        "fi": ["^akku", "^akut=", "^akuissa", "^akkuj", "*ioniakku", "*litiumakku", "^akuston", "*energiavarast", "^litium",
-               "^energian varastoin", "^sähkön varastoin", "^sähköenergian varastoin"],
+        "sv": [
+            "*batteri",
+            "*ackumulator",
+            "*energilagr",
+            "*energilager",
+            "^litium",
+            "^lagring av energi",
+            "^lagring av el=",
+        ],
+        "fi": [
+            "^akku",
+            "^akut=",
+            "^akuissa",
+            "^akkuj",
+            "*ioniakku",
+            "*litiumakku",
+            "^akuston",
+            "*energiavarast",
+            "^litium",
+            "^energian varastoin",
+            "^sähkön varastoin",
+            "^sähköenergian varastoin",
+        ],
         "en": ["^batter", "=energy storage", "^lithium", "=cell manufacturing", "^gigafactor", "=storage of energy"],
     },
     "electrification_power": {
         "label": "Electrification and power engineering",
-        "sv": ["^elkraft", "*elteknik", "^elektrifier", "^elinstallat", "^elnät", "^eldistribution", "^elenergi", "*energiproduktion",
-               "^energisystem"],
-        "fi": ["^sähkövoima", "^sähkötekn", "^sähköasen", "^sähkö-", "^sähköala", "^sähköenergi", "^sähkönjakelu", "^sähköverk",
-               "^sähköistys", "*energiantuotan", "^energiajärjestelm"],
-        "en": ["^electrification", "=power engineering", "=electrical engineering", "=power systems", "=power grid", "=electric power",
-               "=energy production", "=energy systems"],
+        "sv": [
+            "^elkraft",
+            "*elteknik",
+            "^elektrifier",
+            "^elinstallat",
+            "^elnät",
+            "^eldistribution",
+            "^elenergi",
+            "*energiproduktion",
+            "^energisystem",
+        ],
+        "fi": [
+            "^sähkövoima",
+            "^sähkötekn",
+            "^sähköasen",
+            "^sähkö-",
+            "^sähköala",
+            "^sähköenergi",
+            "^sähkönjakelu",
+            "^sähköverk",
+            "^sähköistys",
+            "*energiantuotan",
+            "^energiajärjestelm",
+        ],
+        "en": [
+            "^electrification",
+            "=power engineering",
+            "=electrical engineering",
+            "=power systems",
+            "=power grid",
+            "=electric power",
+            "=energy production",
+            "=energy systems",
+        ],
     },
     "process_chemical": {
         "label": "Process and chemical industry",
-        "sv": ["^processtekn", "^processoperat", "^processindustri", "^processautomat", "^kemitekn", "^kemiingenjör", "^kemi=", "^kemisk"],
-        "fi": ["^prosessitekn", "^prosessiteollisuu", "^prosessinhoit", "^prosessiautomaat", "^kemian", "^kemia", "*kemianteollisuu"],
-        "en": ["=process engineering", "=process industry", "=process automation", "=chemical engineering", "^chemical", "^chemistry"],
+        "sv": [
+            "^processtekn",
+            "^processoperat",
+            "^processindustri",
+            "^processautomat",
+            "^kemitekn",
+            "^kemiingenjör",
+            "^kemi=",
+            "^kemisk",
+        ],
+        "fi": [
+            "^prosessitekn",
+            "^prosessiteollisuu",
+            "^prosessinhoit",
+            "^prosessiautomaat",
+            "^kemian",
+            "^kemia",
+            "*kemianteollisuu",
+        ],
+        "en": [
+            "=process engineering",
+            "=process industry",
+            "=process automation",
+            "=chemical engineering",
+            "^chemical",
+            "^chemistry",
+        ],
     },
     "mining_metallurgy": {
         "label": "Mining and metallurgy",
@@ -71,10 +143,30 @@ TOPICS: dict[str, dict[str, object]] = {
     },
     "welding_mechanical": {
         "label": "Welding and mechanical production",
-        "sv": ["*svets", "^cnc", "^maskinteknik", "^verkstadsteknik", "^plåtslag", "^industritekniker", "^maskinmekaniker",
-               "^additiv tillverkning"],
-        "fi": ["^hitsa", "^hitsau", "*hitsaaja", "^koneistu", "^koneistaja", "^konetekniik", "^kone-", "^tuotantotekniik", "^levyseppä",
-               "^koneasenta", "^3d-valmistu", "^cnc"],
+        "sv": [
+            "*svets",
+            "^cnc",
+            "^maskinteknik",
+            "^verkstadsteknik",
+            "^plåtslag",
+            "^industritekniker",
+            "^maskinmekaniker",
+            "^additiv tillverkning",
+        ],
+        "fi": [
+            "^hitsa",
+            "^hitsau",
+            "*hitsaaja",
+            "^koneistu",
+            "^koneistaja",
+            "^konetekniik",
+            "^kone-",
+            "^tuotantotekniik",
+            "^levyseppä",
+            "^koneasenta",
+            "^3d-valmistu",
+            "^cnc",
+        ],
         "en": ["^welding", "^welder", "^machining", "=mechanical engineering", "=additive manufacturing", "^cnc"],
     },
 }
@@ -86,12 +178,50 @@ LANGUAGES = ("sv", "fi", "en")
 # NOT_NEAR there or in the word itself ("fastighetsunderhåll").
 WEAK = {"automation_maintenance": {"sv": ("underhåll",), "fi": ("kunnossapi",), "en": ("maintenance",)}}
 NEAR = {
-    "sv": ("industri", "maskin", "process", "anläggning", "produktion", "tillverkning", "fabrik", "mekani", "elektr", "automat",
-           "teknisk", "hydraulik", "pneumatik"),
-    "fi": ("teollisuu", "kone", "laite", "laitte", "tuotanto", "tuotannon", "tehta", "tehdas", "prosessi", "sähkö", "mekaani",
-           "automaat", "hydrauli", "pneumatiik"),
-    "en": ("industr", "machine", "equipment", "plant", "production", "manufactur", "mechanical", "electrical", "automation",
-           "hydraulic", "pneumatic"),
+    "sv": (
+        "industri",
+        "maskin",
+        "process",
+        "anläggning",
+        "produktion",
+        "tillverkning",
+        "fabrik",
+        "mekani",
+        "elektr",
+        "automat",
+        "teknisk",
+        "hydraulik",
+        "pneumatik",
+    ),
+    "fi": (
+        "teollisuu",
+        "kone",
+        "laite",
+        "laitte",
+        "tuotanto",
+        "tuotannon",
+        "tehta",
+        "tehdas",
+        "prosessi",
+        "sähkö",
+        "mekaani",
+        "automaat",
+        "hydrauli",
+        "pneumatiik",
+    ),
+    "en": (
+        "industr",
+        "machine",
+        "equipment",
+        "plant",
+        "production",
+        "manufactur",
+        "mechanical",
+        "electrical",
+        "automation",
+        "hydraulic",
+        "pneumatic",
+    ),
 }
 NOT_NEAR = {
     "sv": ("fastighet", "lokal", "städ", "trädgård", "park", "bostad"),
@@ -119,12 +249,18 @@ def _term(topic: str, term: str) -> Term:
 
 
 # language -> single-word terms, and phrases (several words: matched on the text)
-TERMS = {lang: [_term(topic, t) for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " not in t] for lang in LANGUAGES}
+TERMS = {
+    lang: [_term(topic, t) for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " not in t]
+    for lang in LANGUAGES
+}
 # Word-start and whole-word terms indexed by their first three letters, so a word is compared
 # only with the terms that can match it; infix terms are few and checked against every word.
 KEY = 3
 STARTS = {
-    lang: {key: [t for t in terms if t.kind != "*" and t.stem[:KEY] == key] for key in {t.stem[:KEY] for t in terms if t.kind != "*"}}
+    lang: {
+        key: [t for t in terms if t.kind != "*" and t.stem[:KEY] == key]
+        for key in {t.stem[:KEY] for t in terms if t.kind != "*"}
+    }
     for lang, terms in TERMS.items()
 }
 INFIXES = {lang: [t for t in terms if t.kind == "*"] for lang, terms in TERMS.items()}
@@ -139,7 +275,12 @@ def _phrase(term: str) -> re.Pattern:
 
 # (first word, topic, pattern): a phrase is searched for only in texts that contain its first word
 PHRASES = {
-    lang: [(t[1:].split(" ")[0].lower(), topic, _phrase(t)) for topic, spec in TOPICS.items() for t in spec.get(lang, []) if " " in t]
+    lang: [
+        (t[1:].split(" ")[0].lower(), topic, _phrase(t))
+        for topic, spec in TOPICS.items()
+        for t in spec.get(lang, [])
+        if " " in t
+    ]
     for lang in LANGUAGES
 }
 
@@ -169,8 +310,12 @@ class Tag:
 
 # per topic of WEAK: its context-dependent stems, and its other terms (which need no context)
 WEAK_STEMS = {topic: tuple(stem for stems in by_lang.values() for stem in stems) for topic, by_lang in WEAK.items()}
-STRONG_TERMS = {topic: [t for lang in LANGUAGES for t in TERMS[lang] if t.topic == topic and not any(stem in t.stem for stem in stems)]
-                for topic, stems in WEAK_STEMS.items()}
+STRONG_TERMS = {
+    topic: [
+        t for lang in LANGUAGES for t in TERMS[lang] if t.topic == topic and not any(stem in t.stem for stem in stems)
+    ]
+    for topic, stems in WEAK_STEMS.items()
+}
 
 
 def _weak(topic: str, word: str) -> bool:
@@ -187,14 +332,16 @@ def _in_context(word: str, texts: dict[str, tuple[str | None, str | None]]) -> b
     not_near = tuple(stem for stems in NOT_NEAR.values() for stem in stems)
     if any(stem in word for stem in not_near):
         return False
-    if any(stem in word for stem in near + ("tekni",)):  # a compound that says it: underhållstekniker, kunnossapitoteknikko
+    if any(
+        stem in word for stem in near + ("tekni",)
+    ):  # a compound that says it: underhållstekniker, kunnossapitoteknikko
         return True
     for text, _ in texts.values():
         words = _WORD.findall((text or "").lower())
         for i, candidate in enumerate(words):
             if candidate != word:
                 continue
-            around = words[max(0, i - WINDOW):i] + words[i + 1:i + 1 + WINDOW]
+            around = words[max(0, i - WINDOW) : i] + words[i + 1 : i + 1 + WINDOW]
             if any(w.startswith(not_near) for w in around):
                 continue
             if any(w.startswith(near) or any(stem in w for stem in near if len(stem) > 5) for w in around):
@@ -213,7 +360,7 @@ def tag_texts(texts: dict[str, tuple[str | None, str | None]]) -> list[Tag]:
         lower = text.lower()
         words = set(_WORD.findall(lower))
         # English terms apply everywhere: Swedish and Finnish course names often carry English ones
-        for language in (sorted({lang, "en"}) if lang in TERMS else LANGUAGES):
+        for language in sorted({lang, "en"}) if lang in TERMS else LANGUAGES:
             for word in words:
                 for topic in _word_topics(language, word):
                     terms, fields = found.setdefault(topic, (set(), set()))
@@ -235,8 +382,10 @@ def tag_texts(texts: dict[str, tuple[str | None, str | None]]) -> list[Tag]:
             found[topic] = (kept, fields)
         else:
             del found[topic]
-    return [Tag(topic, tuple(sorted(terms)), tuple(f for f in FIELDS if f in fields))
-            for topic, (terms, fields) in sorted(found.items(), key=lambda kv: order.index(kv[0]))]
+    return [
+        Tag(topic, tuple(sorted(terms)), tuple(f for f in FIELDS if f in fields))
+        for topic, (terms, fields) in sorted(found.items(), key=lambda kv: order.index(kv[0]))
+    ]
 
 
 def course_texts(item: Course) -> dict[str, tuple[str | None, str | None]]:
@@ -255,8 +404,10 @@ class TopicsPipeline(CrawlerPipeline):
         if not isinstance(item, Course) or item.removed:
             return item
         # the label goes with the tag, so the store writes course_topics without knowing the topics
-        item.topics = [{"topic": t.topic, "label": TOPICS[t.topic]["label"], "terms": list(t.terms), "fields": list(t.fields)}
-                       for t in tag_texts(course_texts(item))]
+        item.topics = [
+            {"topic": t.topic, "label": TOPICS[t.topic]["label"], "terms": list(t.terms), "fields": list(t.fields)}
+            for t in tag_texts(course_texts(item))
+        ]
         for tag in item.topics:
             self.count(f"topics/{tag['topic']}")
         return item

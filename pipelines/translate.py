@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from store.db import open_db
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
+from store.db import open_db
 from translate.base import MACHINE, PENDING
 from translate.cache import TranslationCache
 from translate.english import English, EnglishService
@@ -82,7 +82,9 @@ class TranslatePipeline(CrawlerPipeline):
         batch, self._waiting = self._waiting, []
         if not batch:
             return
-        work = asyncio.get_running_loop().run_in_executor(self.executor, self._machine, [(item, needed) for item, needed, _ in batch])
+        work = asyncio.get_running_loop().run_in_executor(
+            self.executor, self._machine, [(item, needed) for item, needed, _ in batch]
+        )
 
         def answer(done: asyncio.Future) -> None:
             failed = done.exception()

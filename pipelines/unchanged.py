@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store.db import content_hash, open_db
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Seen
+from store.db import content_hash, open_db
 
 
 class UnchangedPipeline(CrawlerPipeline):

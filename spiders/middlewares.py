@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -39,8 +39,8 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -56,8 +56,13 @@ class RetryAfterMiddleware(RetryMiddleware):
         if wait is not None:
             if wait > self.max_wait:
                 stats.inc_value("aggregator/errors/retry_after_too_long")
-                self.crawler.spider.logger.error("%s asks to wait %.0f s (Retry-After) before %s; more than %.0f s, "
-                                                 "so the request fails.", response.status, wait, request.url, self.max_wait)
+                self.crawler.spider.logger.error(
+                    "%s asks to wait %.0f s (Retry-After) before %s; more than %.0f s, so the request fails.",
+                    response.status,
+                    wait,
+                    request.url,
+                    self.max_wait,
+                )
                 return response
             stats.inc_value("aggregator/retry_after_waits")
             self._slow_down(request, wait)

@@ -11,9 +11,10 @@ import hashlib
 import json
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -28,7 +29,8 @@ DEFAULT_DEFER_INDEXES_AFTER = 20_000
 
 # Fields the pipelines derive (not source facts): refreshed on every crawl, never a "change".
 DERIVED_FIELDS: tuple[str, ...] = tuple(
-    f for f in COURSE_FIELDS
+    f
+    for f in COURSE_FIELDS
     if f.endswith(("_en", "_en_method", "_en_model", "_detected_lang", "_lang_confidence", "_effective_lang"))
     or f in ("text_languages", "topics", "start_from", "latitude", "longitude", "coordinates_method")
 )
@@ -65,7 +67,7 @@ FACET_COLUMNS = (
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> str:
@@ -74,13 +76,13 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> str:
 
 def course_id(source: str, source_id: str) -> str:
     """Stable id of a listing: the same (source, source_id) gives the same id in every run."""
-    return hashlib.sha1(f"{source}\x1f{source_id}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(f"{source}\x1f{source_id}".encode()).hexdigest()[:16]
 
 
 def provider_key(source: str, provider_id: str | None, name: str | None) -> str | None:
     if not provider_id and not name:
         return None
-    return hashlib.sha1(f"{source}\x1f{provider_id or name}".encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(f"{source}\x1f{provider_id or name}".encode()).hexdigest()[:16]
 
 
 # --- migrations ----------------------------------------------------------------------------
@@ -315,9 +317,23 @@ def _m0007_topics(db: sqlite_utils.Database) -> None:
 
 # What a person browsing the table wants to see first; the rest follows in its old order.
 READING_ORDER = (
-    "id", "title", "title_en", "provider_name", "municipality", "region", "country", "education_type",
-    "eqf_level", "credits", "credit_unit", "ects", "start_date", "start_term", "instruction_languages",
-    "topics", "url",
+    "id",
+    "title",
+    "title_en",
+    "provider_name",
+    "municipality",
+    "region",
+    "country",
+    "education_type",
+    "eqf_level",
+    "credits",
+    "credit_unit",
+    "ects",
+    "start_date",
+    "start_term",
+    "instruction_languages",
+    "topics",
+    "url",
 )
 
 
@@ -393,14 +409,18 @@ def _m0016_rehash(db: sqlite_utils.Database) -> None:
     the stored facts once, so that the change of rule is not taken for a change of every listing."""
     columns = [name for name in CONTENT_FIELDS if name in db["courses"].columns_dict]
     rows = db.execute(f"select rowid, {', '.join(f'[{c}]' for c in columns)} from courses").fetchall()
-    db.conn.executemany("update courses set content_hash = ? where rowid = ?",
-                        [(_hash_content(dict(zip(columns, row[1:])), columns), row[0]) for row in rows])
+    db.conn.executemany(
+        "update courses set content_hash = ? where rowid = ?",
+        [(_hash_content(dict(zip(columns, row[1:], strict=False)), columns), row[0]) for row in rows],
+    )
 
 
 def _m0017_english_coverage(db: sqlite_utils.Database) -> None:
     """How much of each source's current listings has English, and from where: a view per source,
     field and method, and the share of English titles and descriptions in source_health."""
-    db.create_view("english_coverage", """
+    db.create_view(
+        "english_coverage",
+        """
         select c.source, 'title' as field, coalesce(c.title_en_method, '(no text)') as method, count(*) as listings,
                round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is null), 1) as percent
         from courses c where c.removed_at is null group by c.source, coalesce(c.title_en_method, '(no text)')
@@ -408,8 +428,12 @@ def _m0017_english_coverage(db: sqlite_utils.Database) -> None:
         select c.source, 'description', coalesce(c.description_en_method, '(no text)'), count(*),
                round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is null), 1)
         from courses c where c.removed_at is null group by c.source, coalesce(c.description_en_method, '(no text)')
-        order by 1, 2, 4 desc""", replace=True)
-    db.create_view("source_health", """
+        order by 1, 2, 4 desc""",
+        replace=True,
+    )
+    db.create_view(
+        "source_health",
+        """
         select s.name as source, s.country, s.last_successful_crawl,
                round((julianday('now') - julianday(s.last_successful_crawl)) * 24, 1) as hours_since_success,
                r.status as last_status, r.finished_at as last_finished, r.note as last_note,
@@ -421,15 +445,30 @@ def _m0017_english_coverage(db: sqlite_utils.Database) -> None:
                (select round(100.0 * sum(c.description_en is not null and c.description_en_method != 'pending') / count(c.description), 1)
                 from courses c where c.source = s.name and c.removed_at is null) as english_description_percent
         from sources s left join crawl_runs r on r.id = s.last_run_id
-        """, replace=True)
+        """,
+        replace=True,
+    )
 
 
 def _m0018_held_back_listings(db: sqlite_utils.Database) -> None:
     """Test and placeholder listings of the registers, kept out of courses (pipelines/holdback.py)."""
     db["held_back_listings"].create(
-        {"id": str, "source": str, "source_id": str, "title": str, "provider_name": str, "url": str, "source_url": str,
-         "reason": str, "first_seen": str, "last_seen": str, "last_run_id": int},
-        pk="id", if_not_exists=True)
+        {
+            "id": str,
+            "source": str,
+            "source_id": str,
+            "title": str,
+            "provider_name": str,
+            "url": str,
+            "source_url": str,
+            "reason": str,
+            "first_seen": str,
+            "last_seen": str,
+            "last_run_id": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
 
 
 def _m0019_course_duplicates(db: sqlite_utils.Database) -> None:
@@ -459,7 +498,10 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0009_title_index", lambda db: db["courses"].create_index(["title"])),  # the table's default sort
     ("0010_fts_update_on_text_change", _m0010_fts_update_on_text_change),
     # the language facet on request: without an index it scans every row (300 ms at 300,000)
-    ("0011_effective_language_index", lambda db: db["courses"].create_index(["title_effective_lang"], if_not_exists=True)),
+    (
+        "0011_effective_language_index",
+        lambda db: db["courses"].create_index(["title_effective_lang"], if_not_exists=True),
+    ),
     ("0012_partial_runs", _m0012_partial_runs),
     ("0013_covering_facet_indexes", _m0013_covering_facet_indexes),
     ("0014_drop_unused_indexes", _m0014_drop_unused_indexes),
@@ -500,10 +542,13 @@ def _carry_over_legacy_record(db: sqlite_utils.Database) -> None:
     with db.atomic():
         MIGRATION_SET.ensure_migrations_table(db)
         recorded = {m.name for m in MIGRATION_SET.applied(db)}
-        legacy = db.execute(f"select name, applied_at from [{LEGACY_MIGRATIONS_TABLE}] order by applied_at, rowid").fetchall()
+        legacy = db.execute(
+            f"select name, applied_at from [{LEGACY_MIGRATIONS_TABLE}] order by applied_at, rowid"
+        ).fetchall()
         db[Migrations.migrations_table].insert_all(
             {"migration_set": MIGRATION_SET.name, "name": name, "applied_at": applied_at}
-            for name, applied_at in legacy if name not in recorded
+            for name, applied_at in legacy
+            if name not in recorded
         )
         db[LEGACY_MIGRATIONS_TABLE].drop()
 
@@ -515,8 +560,10 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     known = {name for name, _ in MIGRATIONS}
     unknown = [m.name for m in MIGRATION_SET.applied(db) if m.name not in known]
     if unknown:
-        raise SchemaTooNew(f"the database was written by a newer version of this project (migration {unknown[-1]}, "
-                           f"this version knows up to {MIGRATIONS[-1][0]}); upgrade the installation before using it")
+        raise SchemaTooNew(
+            f"the database was written by a newer version of this project (migration {unknown[-1]}, "
+            f"this version knows up to {MIGRATIONS[-1][0]}); upgrade the installation before using it"
+        )
     pending = [m.name for m in MIGRATION_SET.pending(db)]
     MIGRATION_SET.apply(db)
     add_course_columns(db)
@@ -545,8 +592,10 @@ def add_course_columns(db: sqlite_utils.Database) -> list[str]:
     missing = [name for name in COURSE_COLUMN_TYPES if name not in have]
     unknown = [name for name in have if name not in COURSE_COLUMN_TYPES and name not in BOOKKEEPING_COLUMNS]
     if missing and unknown:
-        raise UnknownColumns(f"the courses table lacks the column(s) {', '.join(missing)} and has {', '.join(unknown)}, "
-                             "which this version does not know: was a column renamed by hand? Rename it back, or restore a backup")
+        raise UnknownColumns(
+            f"the courses table lacks the column(s) {', '.join(missing)} and has {', '.join(unknown)}, "
+            "which this version does not know: was a column renamed by hand? Rename it back, or restore a backup"
+        )
     for name in missing:
         db["courses"].add_column(name, COURSE_COLUMN_TYPES[name])
     if db[DUPLICATES_TABLE].exists():
@@ -605,18 +654,20 @@ def last_successful_crawl(path: str | None, source: str) -> str | None:
 
     stamp = datetime.fromisoformat(rows[0][0].replace("Z", "+00:00"))
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
+        stamp = stamp.replace(tzinfo=UTC)
     return (stamp.astimezone(ZoneInfo("Europe/Stockholm")).date() - timedelta(days=1)).isoformat()
 
 
 def known_modified(path: str | None, source: str) -> dict[str, str]:
     """source_id -> source_modified_at of the source's current (not removed) listings."""
-    return dict(_read_existing(
-        path,
-        "select source_id, source_modified_at from courses "
-        "where source = ? and removed_at is null and source_modified_at is not null",
-        [source],
-    ))
+    return dict(
+        _read_existing(
+            path,
+            "select source_id, source_modified_at from courses "
+            "where source = ? and removed_at is null and source_modified_at is not null",
+            [source],
+        )
+    )
 
 
 # --- writing courses -----------------------------------------------------------------------
@@ -713,17 +764,34 @@ class CourseStore:
     ends; ``open_db`` makes any indexes a crashed run left dropped.
     """
 
-    def __init__(self, db: sqlite_utils.Database, source: str, run_id: int,
-                 defer_indexes_after: int = DEFAULT_DEFER_INDEXES_AFTER, kind: str = "register") -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        source: str,
+        run_id: int,
+        defer_indexes_after: int = DEFAULT_DEFER_INDEXES_AFTER,
+        kind: str = "register",
+    ) -> None:
         self.db = db
         self.source = source
         self.kind = kind  # "register" or "provider_site" (store.offerings: a site's listing of a register's offering)
         self.run_id = run_id
-        self.counts = {"new": 0, "changed": 0, "unchanged": 0, "restored": 0, "removed": 0, "kept": 0, "merged_duplicates": 0,
-                       # kept apart from courses: another source's listing of the same offering
-                       # (duplicates; moved out when the preferred source lists it: duplicates_absorbed),
-                       # test and placeholder entries (held_back; moved out: held_back_removed)
-                       "duplicates": 0, "duplicates_absorbed": 0, "held_back": 0, "held_back_removed": 0}
+        self.counts = {
+            "new": 0,
+            "changed": 0,
+            "unchanged": 0,
+            "restored": 0,
+            "removed": 0,
+            "kept": 0,
+            "merged_duplicates": 0,
+            # kept apart from courses: another source's listing of the same offering
+            # (duplicates; moved out when the preferred source lists it: duplicates_absorbed),
+            # test and placeholder entries (held_back; moved out: held_back_removed)
+            "duplicates": 0,
+            "duplicates_absorbed": 0,
+            "held_back": 0,
+            "held_back_removed": 0,
+        }
         # Deletion records seen during the run: applied by ``finish_run`` only when the run is
         # judged clean, like the removal of unseen listings (a run that fails changes nothing).
         self.staged_removals: set[str] = set()
@@ -746,7 +814,11 @@ class CourseStore:
             matches = site_listings_matching(self.db)
             if matches:
                 with self.db.atomic():
-                    rows = list(self.db.query(f"select * from courses where id in ({','.join('?' * len(matches))})", list(matches)))
+                    rows = list(
+                        self.db.query(
+                            f"select * from courses where id in ({','.join('?' * len(matches))})", list(matches)
+                        )
+                    )
                     self._absorb(rows, matches)
         return rebuilt
 
@@ -779,10 +851,14 @@ class CourseStore:
                     out.append(key)
         with self.db.atomic():
             rows, duplicates = self._split_duplicates(rows)
-            if (self.source in DUPLICATE_SOURCES or self.kind == "provider_site") and rows:  # listed here again: no longer a duplicate
+            if (
+                self.source in DUPLICATE_SOURCES or self.kind == "provider_site"
+            ) and rows:  # listed here again: no longer a duplicate
                 for start in range(0, len(rows), 500):
-                    chunk = [r["id"] for r in rows[start:start + 500]]
-                    self.db.execute(f"delete from [{DUPLICATES_TABLE}] where id in ({','.join('?' * len(chunk))})", chunk)
+                    chunk = [r["id"] for r in rows[start : start + 500]]
+                    self.db.execute(
+                        f"delete from [{DUPLICATES_TABLE}] where id in ({','.join('?' * len(chunk))})", chunk
+                    )
             self._upsert(rows, stamp, repeats)
             self._topics([c for c in live if c.id not in duplicates])
             self._touch(seen, stamp)
@@ -807,10 +883,13 @@ class CourseStore:
         listed: dict[str, str] = {}
         source_ids = [r["source_id"] for r in rows]
         for start in range(0, len(source_ids), 500):
-            chunk = source_ids[start:start + 500]
-            listed.update(self.db.execute(
-                f"select source_id, id from courses where source = ? and removed_at is null and source_id in ({','.join('?' * len(chunk))})",
-                [preferred, *chunk]).fetchall())
+            chunk = source_ids[start : start + 500]
+            listed.update(
+                self.db.execute(
+                    f"select source_id, id from courses where source = ? and removed_at is null and source_id in ({','.join('?' * len(chunk))})",
+                    [preferred, *chunk],
+                ).fetchall()
+            )
         duplicates = {r["id"]: {**r, "duplicate_of": listed[r["source_id"]]} for r in rows if r["source_id"] in listed}
         return [r for r in rows if r["id"] not in duplicates], duplicates
 
@@ -822,7 +901,9 @@ class CourseStore:
             return
         ids = list(duplicates)
         marks = ",".join("?" * len(ids))
-        known = dict(self.db.execute(f"select id, first_seen from [{DUPLICATES_TABLE}] where id in ({marks})", ids).fetchall())
+        known = dict(
+            self.db.execute(f"select id, first_seen from [{DUPLICATES_TABLE}] where id in ({marks})", ids).fetchall()
+        )
         known.update(self.db.execute(f"select id, first_seen from courses where id in ({marks})", ids).fetchall())
         for key, row in duplicates.items():
             row.update(first_seen=known.get(key) or stamp, last_seen=stamp, removed_at=None, last_run_id=self.run_id)
@@ -846,9 +927,13 @@ class CourseStore:
             return
         for other in others:
             for start in range(0, len(source_ids), 500):
-                chunk = source_ids[start:start + 500]
-                rows = list(self.db.query(
-                    f"select * from courses where source = ? and source_id in ({','.join('?' * len(chunk))})", [other, *chunk]))
+                chunk = source_ids[start : start + 500]
+                rows = list(
+                    self.db.query(
+                        f"select * from courses where source = ? and source_id in ({','.join('?' * len(chunk))})",
+                        [other, *chunk],
+                    )
+                )
                 self._absorb(rows, {r["id"]: course_id(self.source, r["source_id"]) for r in rows})
 
     def _absorb(self, rows: list[dict[str, Any]], duplicate_of: dict[str, str]) -> None:
@@ -870,14 +955,29 @@ class CourseStore:
         for item in items:
             key = course_id(self.source, item.source_id)
             self.written.add(key)
-            rows[key] = {"id": key, "source": self.source, "source_id": item.source_id, "title": item.title,
-                         "provider_name": item.provider_name, "url": item.url, "source_url": item.source_url,
-                         "reason": item.reason, "first_seen": stamp, "last_seen": stamp, "last_run_id": self.run_id}
+            rows[key] = {
+                "id": key,
+                "source": self.source,
+                "source_id": item.source_id,
+                "title": item.title,
+                "provider_name": item.provider_name,
+                "url": item.url,
+                "source_url": item.source_url,
+                "reason": item.reason,
+                "first_seen": stamp,
+                "last_seen": stamp,
+                "last_run_id": self.run_id,
+            }
         if not rows:
             return
         with self.db.atomic():
-            known = {r["id"]: r["first_seen"] for r in self.db.query(
-                f"select id, first_seen from held_back_listings where id in ({','.join('?' * len(rows))})", list(rows))}
+            known = {
+                r["id"]: r["first_seen"]
+                for r in self.db.query(
+                    f"select id, first_seen from held_back_listings where id in ({','.join('?' * len(rows))})",
+                    list(rows),
+                )
+            }
             for key, row in rows.items():
                 row["first_seen"] = known.get(key, stamp)
             self.db["held_back_listings"].upsert_all(rows.values(), pk="id")
@@ -921,7 +1021,10 @@ class CourseStore:
                     # "pending" (a crawl without a model after a backfill with one).
                     derived = {k: row[k] for k in DERIVED_FIELDS if k in self.columns}
                     for field in ("title", "description"):
-                        if row.get(f"{field}_en_method") == "pending" and old.get(f"{field}_en_method") not in (None, "pending"):
+                        if row.get(f"{field}_en_method") == "pending" and old.get(f"{field}_en_method") not in (
+                            None,
+                            "pending",
+                        ):
                             for suffix in ("_en", "_en_method", "_en_model"):
                                 derived.pop(field + suffix, None)
                     assignments = ", ".join(f"[{k}] = ?" for k in derived)
@@ -1015,13 +1118,18 @@ class CourseStore:
             self.db.execute(f"delete from course_topics where course_id in ({','.join('?' * len(chunk))})", chunk)
         rows = {
             # one row per listing and topic: a topic named twice keeps its last evidence
-            (c.id, t["topic"]): {"course_id": c.id, "topic": t["topic"], "label": t.get("label"),
-                                 "matched_terms": json.dumps(t["terms"], ensure_ascii=False), "matched_fields": json.dumps(t["fields"])}
-            for c in courses for t in c.topics
+            (c.id, t["topic"]): {
+                "course_id": c.id,
+                "topic": t["topic"],
+                "label": t.get("label"),
+                "matched_terms": json.dumps(t["terms"], ensure_ascii=False),
+                "matched_fields": json.dumps(t["fields"]),
+            }
+            for c in courses
+            for t in c.topics
         }
         if rows:
             self.db["course_topics"].insert_all(rows.values())
 
     def _touch(self, ids: list[str], stamp: str) -> None:
         self.counts["unchanged"] += update_current(self.db, ids, self.run_id, last_seen=stamp)
-

@@ -162,4 +162,6 @@ def _column_type(annotation: str) -> type:
 
 # The courses table's column of each stored field, following the one definition above (the
 # annotations are strings: ``from __future__ import annotations``).
-COURSE_COLUMN_TYPES: dict[str, type] = {f.name: _column_type(str(f.type)) for f in fields(Course) if f.name != "removed"}
+COURSE_COLUMN_TYPES: dict[str, type] = {
+    f.name: _column_type(str(f.type)) for f in fields(Course) if f.name != "removed"
+}

@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -93,32 +94,45 @@ def register_matches(db: sqlite_utils.Database, site_rows: Iterable[dict[str, An
     cited = {code: r["id"] for r in rows for code in _cited(r)}
     codes = list(cited)
     for start in range(0, len(codes), 500):
-        chunk = codes[start:start + 500]
+        chunk = codes[start : start + 500]
         for listing_id, source_id in db.execute(
-                f"select id, source_id from courses where source in ({marks}) and removed_at is null "
-                f"and source_id in ({','.join('?' * len(chunk))})", [*registers, *chunk]):
+            f"select id, source_id from courses where source in ({marks}) and removed_at is null "
+            f"and source_id in ({','.join('?' * len(chunk))})",
+            [*registers, *chunk],
+        ):
             found.setdefault(cited[source_id], listing_id)
     pending = [r for r in rows if r["id"] not in found and r.get("start_date") and r.get("title")]
     starts = sorted({r["start_date"] for r in pending})
     for start in range(0, len(starts), 500):
-        chunk = starts[start:start + 500]
+        chunk = starts[start : start + 500]
         # only listings of the same provider or town can match (_same_provider): narrowed here,
         # so a day with thousands of register listings costs no Python work on each of them
         towns = sorted({r["municipality_code"] for r in pending if r.get("municipality_code")})
-        names = sorted({v for r in pending if r.get("provider_name") for v in (r["provider_name"], r["provider_name"].strip())})
-        candidates = list(db.query(
-            f"select {_COLUMNS} from courses where source in ({marks}) and removed_at is null "
-            f"and start_date in ({','.join('?' * len(chunk))}) "
-            f"and (municipality_code in ({','.join('?' * len(towns))}) or provider_name in ({','.join('?' * len(names))}))",
-            [*registers, *chunk, *towns, *names]))
+        names = sorted(
+            {v for r in pending if r.get("provider_name") for v in (r["provider_name"], r["provider_name"].strip())}
+        )
+        candidates = list(
+            db.query(
+                f"select {_COLUMNS} from courses where source in ({marks}) and removed_at is null "
+                f"and start_date in ({','.join('?' * len(chunk))}) "
+                f"and (municipality_code in ({','.join('?' * len(towns))}) or provider_name in ({','.join('?' * len(names))}))",
+                [*registers, *chunk, *towns, *names],
+            )
+        )
         by_title: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for candidate in candidates:
             for title in _titles(candidate):
                 by_title.setdefault((candidate["start_date"], title), []).append(candidate)
         for row in pending:
             for title in sorted(_titles(row)):
-                match = next((c for c in by_title.get((row["start_date"], title), [])
-                              if row.get("country") in (None, c["country"]) and _same_provider(row, c)), None)
+                match = next(
+                    (
+                        c
+                        for c in by_title.get((row["start_date"], title), [])
+                        if row.get("country") in (None, c["country"]) and _same_provider(row, c)
+                    ),
+                    None,
+                )
                 if match is not None:
                     found.setdefault(row["id"], match["id"])
                     break
@@ -131,6 +145,11 @@ def site_listings_matching(db: sqlite_utils.Database) -> dict[str, str]:
     sites = site_sources(db)
     if not sites:
         return {}
-    rows = list(db.query(f"select {_COLUMNS}, extras from courses where source in ({','.join('?' * len(sites))}) "
-                         "and removed_at is null", sites))
+    rows = list(
+        db.query(
+            f"select {_COLUMNS}, extras from courses where source in ({','.join('?' * len(sites))}) "
+            "and removed_at is null",
+            sites,
+        )
+    )
     return register_matches(db, rows)

@@ -9,8 +9,9 @@ Otherwise the run is flagged and nothing is marked removed. Nothing is ever dele
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import sqlite_utils
 
@@ -121,7 +122,13 @@ def finish_run(
     http_errors = sum(v for k, v in errors_by_kind.items() if k.startswith("http_") or k in HTTP_ERROR_KINDS)
     # listings seen: stored ones, and those kept apart (another source's listing of the same
     # offering, a test entry) which are seen all the same
-    items = counts["new"] + counts["changed"] + counts["unchanged"] + counts.get("duplicates", 0) + counts.get("held_back", 0)
+    items = (
+        counts["new"]
+        + counts["changed"]
+        + counts["unchanged"]
+        + counts.get("duplicates", 0)
+        + counts.get("held_back", 0)
+    )
     verdict = judge(
         finish_reason=finish_reason,
         items=items,
@@ -131,7 +138,9 @@ def finish_run(
         min_share=min_share,
     )
     if stats.get("aggregator/storage_error"):
-        verdict = RunVerdict("failed", f"storage error ({stats['aggregator/storage_error']}); nothing marked removed", False)
+        verdict = RunVerdict(
+            "failed", f"storage error ({stats['aggregator/storage_error']}); nothing marked removed", False
+        )
     if staged and verdict.status != "finished":
         verdict.note += f" ({len(staged)} deletion record(s) of the source not applied)"
     stamp = now_iso()
@@ -168,7 +177,11 @@ def finish_run(
                 "note": verdict.note or None,
                 "partial": int(partial),
                 "counters": json.dumps(
-                    {k.split("/", 1)[1]: v for k, v in sorted(stats.items()) if k.startswith("aggregator/") and isinstance(v, (int, float))}
+                    {
+                        k.split("/", 1)[1]: v
+                        for k, v in sorted(stats.items())
+                        if k.startswith("aggregator/") and isinstance(v, (int, float))
+                    }
                 ),
             },
         )

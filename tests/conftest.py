@@ -25,7 +25,12 @@ atexit.register(shutil.rmtree, _ARGOS_HOME, ignore_errors=True)
 # The nightly job installs missing models from the Argos package index: in tests that index is
 # never the public one. A closed local port (the offline case) unless a test serves its own.
 os.environ["ARGOS_PACKAGE_INDEX"] = "http://127.0.0.1:9/"
-for _name, _sub in {"ARGOS_PACKAGES_DIR": "packages", "XDG_DATA_HOME": "data", "XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"}.items():
+for _name, _sub in {
+    "ARGOS_PACKAGES_DIR": "packages",
+    "XDG_DATA_HOME": "data",
+    "XDG_CACHE_HOME": "cache",
+    "XDG_CONFIG_HOME": "config",
+}.items():
     os.environ[_name] = str(_ARGOS_HOME / _sub)
     (_ARGOS_HOME / _sub).mkdir(parents=True, exist_ok=True)
 
@@ -66,7 +71,9 @@ def db_path(tmp_path) -> str:
     return str(tmp_path / "aggregator.db")
 
 
-def run_cli(*args: str, check: bool = True, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, check: bool = True, timeout: float = 300, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run the installed `aggregator` command the way a user does."""
     env = {**os.environ, "AGGREGATOR_LOG_LEVEL": "INFO", **(env or {})}
     process = subprocess.run(
@@ -78,7 +85,9 @@ def run_cli(*args: str, check: bool = True, timeout: float = 300, env: dict | No
         cwd=REPO,
     )
     if check and process.returncode != 0:
-        raise AssertionError(f"aggregator {' '.join(args)} exited {process.returncode}:\n{process.stdout}\n{process.stderr[-4000:]}")
+        raise AssertionError(
+            f"aggregator {' '.join(args)} exited {process.returncode}:\n{process.stdout}\n{process.stderr[-4000:]}"
+        )
     return process
 
 
@@ -111,8 +120,12 @@ def tiny_packages(tmp_path_factory) -> dict[str, Path]:
 def argos_env(tmp_path) -> dict[str, str]:
     """Environment for a child process with its own, empty Argos package folder."""
     home = tmp_path / "argos"
-    env = {"ARGOS_PACKAGES_DIR": str(home / "packages"), "XDG_DATA_HOME": str(home / "data"),
-           "XDG_CACHE_HOME": str(home / "cache"), "XDG_CONFIG_HOME": str(home / "config")}
+    env = {
+        "ARGOS_PACKAGES_DIR": str(home / "packages"),
+        "XDG_DATA_HOME": str(home / "data"),
+        "XDG_CACHE_HOME": str(home / "cache"),
+        "XDG_CONFIG_HOME": str(home / "config"),
+    }
     for path in env.values():
         Path(path).mkdir(parents=True, exist_ok=True)
     return env

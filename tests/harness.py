@@ -55,7 +55,9 @@ def spider_class(name: str):
 
 
 class OfflineRun:
-    def __init__(self, spider_name: str, responses: Path, args: dict[str, Any] | None = None, settings: dict | None = None):
+    def __init__(
+        self, spider_name: str, responses: Path, args: dict[str, Any] | None = None, settings: dict | None = None
+    ):
         self.replay = ReplayServer.__new__(ReplayServer)  # only its response rules, no socket
         self.replay.root = Path(responses).resolve()
         manifest = self.replay.root / "manifest.json"
@@ -71,11 +73,22 @@ class OfflineRun:
         self.spider = cls.from_crawler(self.crawler, **arguments)
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
-        self.pipelines = [p.from_crawler(self.crawler) for p in (ProvenancePipeline, CleanPipeline, NormalisePipeline, ValidatePipeline, LanguagePipeline, TranslatePipeline, TopicsPipeline)]
+        self.pipelines = [
+            p.from_crawler(self.crawler)
+            for p in (
+                ProvenancePipeline,
+                CleanPipeline,
+                NormalisePipeline,
+                ValidatePipeline,
+                LanguagePipeline,
+                TranslatePipeline,
+                TopicsPipeline,
+            )
+        ]
         self.items: list[Any] = []
         self.requested: list[Request] = []
 
-    def run(self) -> "OfflineRun":
+    def run(self) -> OfflineRun:
         queue: deque[Request] = deque(self.spider.discovery_requests())
         seen_urls: set[str] = set()
         while queue:
@@ -84,9 +97,11 @@ class OfflineRun:
                 continue
             seen_urls.add(request.url)
             self.requested.append(request)
-            path = request.url[len(OFFLINE_BASE):] if request.url.startswith(OFFLINE_BASE) else request.url
+            path = request.url[len(OFFLINE_BASE) :] if request.url.startswith(OFFLINE_BASE) else request.url
             status, headers, body = self.replay.respond(path)
-            response = TextResponse(request.url, status=status, headers=headers, body=body, request=request, encoding="utf-8")
+            response = TextResponse(
+                request.url, status=status, headers=headers, body=body, request=request, encoding="utf-8"
+            )
             if status >= 400:
                 failure = Failure(HttpError(response))
                 failure.request = request

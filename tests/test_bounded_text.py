@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC
 
 import pytest
 
-from translate.text import clean_description, clean_title, mask_personal_data, strip_cdata, truncate
 from spiders.middlewares import retry_after_seconds
 from translate.language import detector, plain_text
+from translate.text import clean_description, clean_title, mask_personal_data, strip_cdata, truncate
 
 MEGABYTE_TOKENS = {
     "letters": "a" * 1_000_000,
@@ -33,8 +34,10 @@ def test_every_text_step_takes_linear_time_on_a_megabyte_token(name):
 
 
 def test_persons_contacts_are_masked_and_offices_kept():
-    text = ("Lisätietoja: matti.meikalainen@osao.fi, p. 040 123 4567, tai info@osao.fi, vaihde 08 558 4000. "
-            "Ring Anna på 070-123 45 67 eller +46 70 123 45 67, studievagledning@skelleftea.se.")
+    text = (
+        "Lisätietoja: matti.meikalainen@osao.fi, p. 040 123 4567, tai info@osao.fi, vaihde 08 558 4000. "
+        "Ring Anna på 070-123 45 67 eller +46 70 123 45 67, studievagledning@skelleftea.se."
+    )
     masked, emails, phones = mask_personal_data(text)
     assert (emails, phones) == (1, 3)
     assert "matti" not in masked and "123 4567" not in masked and "45 67" not in masked
@@ -48,9 +51,9 @@ def test_truncation_and_cdata():
 
 
 def test_retry_after_in_seconds_or_as_a_date():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)
     assert retry_after_seconds(b"30") == 30
     assert retry_after_seconds("Sat, 28 Nov 2026 12:00:45 GMT", now) == 45
     assert retry_after_seconds(None) is None and retry_after_seconds("soon") is None

@@ -20,7 +20,9 @@ def _check(result, *words):
 @pytest.fixture
 def good_db(tmp_path):
     db = tmp_path / "aggregator.db"
-    run_cli("--db", str(db), "crawl", "opintopolku_fi", "--replay", "tests/fixtures/opintopolku_fi/four_offerings/responses")
+    run_cli(
+        "--db", str(db), "crawl", "opintopolku_fi", "--replay", "tests/fixtures/opintopolku_fi/four_offerings/responses"
+    )
     return db
 
 
@@ -29,15 +31,21 @@ def test_a_damaged_database_is_named_not_a_traceback(good_db, damage):
     data = good_db.read_bytes()
     (good_db.parent / "aggregator.db-wal").unlink(missing_ok=True)
     good_db.write_bytes({"random": os.urandom(len(data)), "truncated": data[:1500], "zeroed": bytes(len(data))}[damage])
-    for command in (["coverage"], ["export", "--out", str(good_db.parent / "out")], ["snapshot", str(good_db.parent / "s.db")]):
+    for command in (
+        ["coverage"],
+        ["export", "--out", str(good_db.parent / "out")],
+        ["snapshot", str(good_db.parent / "s.db")],
+    ):
         _check(run_cli("--db", str(good_db), *command, check=False), str(good_db))
     assert not (good_db.parent / "out").exists()
 
 
 def test_a_database_from_a_newer_version_is_refused_with_the_version(good_db):
     with sqlite3.connect(good_db) as conn:
-        conn.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
-                     "values ('nordic-course-aggregator', '9999_from_the_future', '2030-01-01')")
+        conn.execute(
+            "insert into _sqlite_migrations (migration_set, name, applied_at) "
+            "values ('nordic-course-aggregator', '9999_from_the_future', '2030-01-01')"
+        )
     _check(run_cli("--db", str(good_db), "coverage", check=False), "newer version", "9999_from_the_future")
 
 
@@ -81,7 +89,15 @@ def test_a_database_on_a_read_only_mount_is_named(good_db, mounted_tmpfs):
     db = disk / "aggregator.db"
     shutil.copy(good_db, db)
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
-    crawl = run_cli("--db", str(db), "crawl", "opintopolku_fi", "--replay", "tests/fixtures/opintopolku_fi/four_offerings/responses", check=False)
+    crawl = run_cli(
+        "--db",
+        str(db),
+        "crawl",
+        "opintopolku_fi",
+        "--replay",
+        "tests/fixtures/opintopolku_fi/four_offerings/responses",
+        check=False,
+    )
     _check(crawl, "Read-only file system")
     for command in (["coverage"], ["export", "--out", str(good_db.parent / "out")]):
         _check(run_cli("--db", str(db), *command, check=False), str(db), "read-only mount")

@@ -7,15 +7,19 @@ import dataclasses
 
 import pytest
 
-from store.db import CourseStore, course_id, migrate, open_db
-from store.runs import finish_run, judge, start_run, register_source
 from spiders.items import Course, Seen  # noqa: F401
+from store.db import CourseStore, course_id, migrate, open_db
+from store.runs import finish_run, judge, register_source, start_run
 
 
 def course(source_id: str, **facts) -> Course:
     base = dict(
-        source="susanavet_se", source_id=source_id, url=f"https://example.se/{source_id}", country="SE",
-        title=facts.pop("title", f"Kurs {source_id}"), title_lang="sv",
+        source="susanavet_se",
+        source_id=source_id,
+        url=f"https://example.se/{source_id}",
+        country="SE",
+        title=facts.pop("title", f"Kurs {source_id}"),
+        title_lang="sv",
     )
     item = Course(**base, **facts)
     item.id = course_id(item.source, item.source_id)
@@ -74,7 +78,9 @@ def test_changes_are_recorded_field_by_field_and_unchanged_rows_only_move_last_s
     store.write([course("1", credits=15.0, credit_unit="hp"), course("2")])
     assert (store.counts["changed"], store.counts["unchanged"]) == (1, 1)
     changes = list(db["course_changes"].rows)
-    assert [(c["field"], c["old_value"], c["new_value"], c["run_id"]) for c in changes] == [("credits", "7.5", "15.0", run2)]
+    assert [(c["field"], c["old_value"], c["new_value"], c["run_id"]) for c in changes] == [
+        ("credits", "7.5", "15.0", run2)
+    ]
 
 
 def test_a_deleted_record_removes_its_listing_when_the_run_is_clean_and_a_reappearing_one_is_restored(db_path):
@@ -133,15 +139,25 @@ def test_kept_listings_keep_their_state_in_a_clean_complete_run(db_path):
     assert _finish(db, run_id, store).status == "finished"
     assert store.counts["kept"] == 1 and _removed(db) == 0
     after = db["courses"].get(course_id("susanavet_se", "4"))
-    assert {k: v for k, v in after.items() if k != "last_run_id"} == {k: v for k, v in before.items() if k != "last_run_id"}
+    assert {k: v for k, v in after.items() if k != "last_run_id"} == {
+        k: v for k, v in before.items() if k != "last_run_id"
+    }
 
 
 def _finish(db, run_id, store, reason="finished", errors=0, partial=False):
     stats = {"aggregator/errors/http_500": errors} if errors else {}
     if reason == "storage_error":
         stats["aggregator/storage_error"] = "SQLITE_FULL: database or disk is full"
-    return finish_run(db, run_id, "susanavet_se", finish_reason=reason, stats=stats, counts=store.counts, partial=partial,
-                      staged_removals=store.staged_removals)
+    return finish_run(
+        db,
+        run_id,
+        "susanavet_se",
+        finish_reason=reason,
+        stats=stats,
+        counts=store.counts,
+        partial=partial,
+        staged_removals=store.staged_removals,
+    )
 
 
 def _crawl(db, ids, **finish):
@@ -207,14 +223,22 @@ def test_seen_markers_keep_listings_alive_in_incremental_runs(db_path):
 
 @pytest.mark.parametrize(
     "query, title",
-    [("batteri", "Batteriteknik och energilagring"), ("hitsau", "Hitsauksen perusteet"),
-     ("svetsning", "Svetsningsteknik för industrin")],
+    [
+        ("batteri", "Batteriteknik och energilagring"),
+        ("hitsau", "Hitsauksen perusteet"),
+        ("svetsning", "Svetsningsteknik för industrin"),
+    ],
 )
 def test_full_text_search_finds_word_parts(db_path, query, title):
     db = open_db(db_path)
     _, store = open_run(db)
-    store.write([course("1", title="Batteriteknik och energilagring"), course("2", title="Hitsauksen perusteet"),
-                 course("3", title="Svetsningsteknik för industrin")])
+    store.write(
+        [
+            course("1", title="Batteriteknik och energilagring"),
+            course("2", title="Hitsauksen perusteet"),
+            course("3", title="Svetsningsteknik för industrin"),
+        ]
+    )
     assert [r["title"] for r in db["courses"].search(query)] == [title]
 
 
@@ -256,7 +280,11 @@ def test_a_batch_is_indexed_whole_and_its_last_version_of_a_listing_wins(db_path
 
 
 def _indexes(db) -> set[tuple[str, str]]:
-    return set(db.execute("select name, sql from sqlite_master where type = 'index' and tbl_name = 'courses' and sql is not null").fetchall())
+    return set(
+        db.execute(
+            "select name, sql from sqlite_master where type = 'index' and tbl_name = 'courses' and sql is not null"
+        ).fetchall()
+    )
 
 
 def _listings(db) -> list[tuple]:
@@ -343,9 +371,13 @@ def test_a_field_new_to_every_listing_changes_no_listings_hash_and_a_stored_hash
 
     row = course_row(course("1", credits=7.5, credit_unit="hp"))
     # a field added later, empty on this listing: the same hash
-    assert _hash_content(dict(row, battery_chemistry=None), (*CONTENT_FIELDS, "battery_chemistry")) == row["content_hash"]
+    assert (
+        _hash_content(dict(row, battery_chemistry=None), (*CONTENT_FIELDS, "battery_chemistry")) == row["content_hash"]
+    )
     # filled in, it is a change
-    assert _hash_content(dict(row, battery_chemistry="LFP"), (*CONTENT_FIELDS, "battery_chemistry")) != row["content_hash"]
+    assert (
+        _hash_content(dict(row, battery_chemistry="LFP"), (*CONTENT_FIELDS, "battery_chemistry")) != row["content_hash"]
+    )
     # the hash the store wrote is the one recomputed from the stored facts (migration 0016's rule),
     # so the next crawl of the same facts finds the listing unchanged
     db = open_db(db_path)
@@ -386,7 +418,9 @@ def test_one_offering_from_two_swedish_registers_is_one_listing_whichever_is_cra
 
     def crawl(source, source_ids, **facts):
         run_id, store = open_run(db, source)
-        store.write([dataclasses.replace(course(i, **facts), source=source, id=course_id(source, i)) for i in source_ids])
+        store.write(
+            [dataclasses.replace(course(i, **facts), source=source, id=course_id(source, i)) for i in source_ids]
+        )
         return store.counts
 
     # Planned Educations first: its events are the listings until Susa-navet lists them
@@ -395,18 +429,33 @@ def test_one_offering_from_two_swedish_registers_is_one_listing_whichever_is_cra
     counts = crawl("susanavet_se", ["e.1", "e.2", "e.9"], credits=400.0, credit_unit="yh-poäng")
     assert counts["duplicates_absorbed"] == 2
     listed = {(r["source"], r["source_id"]) for r in db["courses"].rows}
-    assert listed == {("susanavet_se", "e.1"), ("susanavet_se", "e.2"), ("susanavet_se", "e.9"), ("plannededucations_se", "e.3")}
+    assert listed == {
+        ("susanavet_se", "e.1"),
+        ("susanavet_se", "e.2"),
+        ("susanavet_se", "e.9"),
+        ("plannededucations_se", "e.3"),
+    }
     kept = {r["source_id"]: r for r in db[DUPLICATES_TABLE].rows}
     assert set(kept) == {"e.1", "e.2"} and kept["e.1"]["duplicate_of"] == course_id("susanavet_se", "e.1")
     assert kept["e.1"]["source"] == "plannededucations_se" and kept["e.1"]["credits"] == 400.0  # its own facts, whole
     # the next Planned Educations crawl keeps them apart, counted as seen, nothing new
     counts = crawl("plannededucations_se", ["e.1", "e.2", "e.3"], credits=400.0, credit_unit="yh-poäng")
     assert (counts["duplicates"], counts["new"], counts["unchanged"]) == (2, 0, 1)
-    assert db["courses"].count == 4 and db.execute("select count(*) from course_topics where course_id in "
-                                                   "(select id from course_duplicates)").fetchone()[0] == 0
+    assert (
+        db["courses"].count == 4
+        and db.execute(
+            "select count(*) from course_topics where course_id in (select id from course_duplicates)"
+        ).fetchone()[0]
+        == 0
+    )
     # Susa-navet withdraws e.2: Planned Educations' listing of it is the listing again
     db.execute("update courses set removed_at = '2026-01-01' where source = 'susanavet_se' and source_id = 'e.2'")
     counts = crawl("plannededucations_se", ["e.1", "e.2", "e.3"], credits=400.0, credit_unit="yh-poäng")
     assert counts["duplicates"] == 1
-    assert db.execute("select count(*) from courses where source = 'plannededucations_se' and source_id = 'e.2'").fetchone()[0] == 1
+    assert (
+        db.execute(
+            "select count(*) from courses where source = 'plannededucations_se' and source_id = 'e.2'"
+        ).fetchone()[0]
+        == 1
+    )
     assert {r["source_id"] for r in db[DUPLICATES_TABLE].rows} == {"e.1"}

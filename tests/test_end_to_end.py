@@ -64,9 +64,22 @@ def test_a_crawl_that_is_a_bulk_load_ends_with_the_indexes_of_courses_made_again
     indexes = "select name, sql from sqlite_master where type = 'index' and tbl_name = 'courses' and sql is not null"
     expected = set(fresh.execute(indexes).fetchall())
     # 4 new listings into an empty table, one per batch: a bulk load from the second on, said once
-    result = run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR),
-                     "-s", "AGGREGATOR_DEFER_INDEXES_AFTER=2", "-s", "AGGREGATOR_STORE_BATCH=1")
-    assert "Bulk load: 2 new listings so far" in result.stderr and "Bulk load: made 11 indexes of courses again" in result.stderr
+    result = run_cli(
+        "--db",
+        db_path,
+        "crawl",
+        "opintopolku_fi",
+        "--replay",
+        str(FOUR),
+        "-s",
+        "AGGREGATOR_DEFER_INDEXES_AFTER=2",
+        "-s",
+        "AGGREGATOR_STORE_BATCH=1",
+    )
+    assert (
+        "Bulk load: 2 new listings so far" in result.stderr
+        and "Bulk load: made 11 indexes of courses again" in result.stderr
+    )
     assert result.stderr.count("Bulk load:") == 2
     db = sqlite_utils.Database(db_path)
     assert set(db.execute(indexes).fetchall()) == expected and db["_deferred_indexes"].count == 0
@@ -85,7 +98,11 @@ def test_a_source_that_fails_marks_nothing_removed(db_path, tmp_path):
     )
     result = crawl(db_path, broken, check=False)
     # the crawl says so: "failed" and exit 1, not "ok" (the process itself exits 0)
-    assert result.returncode == 1 and "opintopolku_fi: failed" in result.stdout and "crawl not clean for opintopolku_fi" in result.stderr
+    assert (
+        result.returncode == 1
+        and "opintopolku_fi: failed" in result.stdout
+        and "crawl not clean for opintopolku_fi" in result.stderr
+    )
     db = sqlite_utils.Database(db_path)
     last = list(db["crawl_runs"].rows_where(order_by="id desc", limit=1))[0]
     assert last["status"] == "failed" and "nothing marked removed" in last["note"]
@@ -96,7 +113,9 @@ def test_a_source_that_fails_marks_nothing_removed(db_path, tmp_path):
 def test_replay_server_answers_recorded_paths_and_404_otherwise(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "doc").write_text('{"ok": true}', "utf-8")
-    (tmp_path / "manifest.json").write_text('[{"path": "/err", "query": {"page": "2"}, "status": 500, "body": "x"}]', "utf-8")
+    (tmp_path / "manifest.json").write_text(
+        '[{"path": "/err", "query": {"page": "2"}, "status": 500, "body": "x"}]', "utf-8"
+    )
     import urllib.error
     import urllib.request
 

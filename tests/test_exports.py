@@ -39,7 +39,9 @@ def test_frictionless_finds_no_error_in_the_export_of_the_real_samples(samples_e
     assert {"courses-csv", "courses-parquet", "course_topics-csv", "course_topics-parquet"} <= names
     courses = next(r for r in package["resources"] if r["name"] == "courses-parquet")
     assert courses["schema"]["primaryKey"] == ["id"]
-    assert {"fields": ["source"], "reference": {"resource": "sources-parquet", "fields": ["name"]}} in courses["schema"]["foreignKeys"]
+    assert {"fields": ["source"], "reference": {"resource": "sources-parquet", "fields": ["name"]}} in courses[
+        "schema"
+    ]["foreignKeys"]
 
 
 def test_duckdb_and_pandas_read_every_file_with_the_same_rows(samples_export):
@@ -55,7 +57,9 @@ def test_duckdb_and_pandas_read_every_file_with_the_same_rows(samples_export):
                 assert pd.read_json(path, lines=True).empty
                 continue
             assert duckdb.sql(f"select count(*) from {reader}('{path}')").fetchall()[0][0] == count, path
-            frame = {"csv": pd.read_csv, "jsonl": lambda p: pd.read_json(p, lines=True), "parquet": pd.read_parquet}[fmt](path)
+            frame = {"csv": pd.read_csv, "jsonl": lambda p: pd.read_json(p, lines=True), "parquet": pd.read_parquet}[
+                fmt
+            ](path)
             assert len(frame) == count, path
     levels = pd.read_parquet(samples_export / "courses.parquet")["eqf_level"]
     assert str(levels.dtype) == "Int64"  # integers with missing values, not floats with NaN

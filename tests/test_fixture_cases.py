@@ -16,9 +16,9 @@ def test_there_are_cases_for_every_spider():
     """Every register and every enabled site has cases; so has each way of reading a site
     (schema.org, HTML selectors). A site file not yet reviewed is a configuration of one of
     those bases and gets its case (recorded pages) when it is reviewed and enabled."""
-    from tests.harness import project_settings, spider_class  # noqa: F401  (imports the project settings)
     from aggregator.crawl import spider_facts, spider_names
     from spiders.base.course_pages import HtmlCourseSpider, SchemaOrgSiteSpider
+    from tests.harness import project_settings, spider_class  # noqa: F401  (imports the project settings)
 
     with_cases = {case.parent.name for case in CASES}
     for name in spider_names():

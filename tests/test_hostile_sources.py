@@ -32,8 +32,17 @@ def server():
 
 def crawl(server, db, spider, *extra, timeout=180):
     started = time.monotonic()
-    result = run_cli("--db", str(db), "crawl", spider, "--base-url", server.base_url + API_PATHS[spider], *extra,
-                     check=False, timeout=timeout)
+    result = run_cli(
+        "--db",
+        str(db),
+        "crawl",
+        spider,
+        "--base-url",
+        server.base_url + API_PATHS[spider],
+        *extra,
+        check=False,
+        timeout=timeout,
+    )
     return result, time.monotonic() - started
 
 
@@ -54,12 +63,15 @@ def good_db(good_dbs, tmp_path):
         target = tmp_path / "aggregator.db"
         shutil.copy(good_dbs / f"{spider}.db", target)
         return target
+
     return copy
 
 
 def listings(db) -> dict[str, tuple]:
     with sqlite3.connect(db) as conn:
-        return {row[0]: row[1:] for row in conn.execute("select source_id, removed_at, content_hash, title from courses")}
+        return {
+            row[0]: row[1:] for row in conn.execute("select source_id, removed_at, content_hash, title from courses")
+        }
 
 
 def last_run(db) -> dict:
@@ -93,7 +105,15 @@ PROBES = [
     ("duplicate_ids", "susanavet_se", (), 0, "finished", "store/merged_duplicates", 90),
     ("endless_pages", "susanavet_se", ("-s", "AGGREGATOR_MAX_PAGES=20"), 1, "flagged", "errors/page_cap", 120),
     ("endless_pages", "plannededucations_se", ("-s", "AGGREGATOR_MAX_PAGES=20"), 1, "flagged", "errors/page_cap", 120),
-    ("endless_pages", "opintopolku_fi", ("-a", "keyword=sähkö", "-s", "AGGREGATOR_MAX_PAGES=20"), 1, "flagged", "errors/page_cap", 120),
+    (
+        "endless_pages",
+        "opintopolku_fi",
+        ("-a", "keyword=sähkö", "-s", "AGGREGATOR_MAX_PAGES=20"),
+        1,
+        "flagged",
+        "errors/page_cap",
+        120,
+    ),
     ("huge_document", "opintopolku_fi", (), 0, "finished", "truncated/description", 120),
     ("long_tokens", "opintopolku_fi", (), 0, "finished", "truncated/description", 120),
     ("long_tokens", "susanavet_se", (), 0, "finished", "truncated/description", 120),
@@ -105,9 +125,12 @@ PROBES = [
 ]
 
 
-@pytest.mark.parametrize("mode, spider, extra, exit_code, status, counter, bound", PROBES,
-                         ids=[f"{p[0]}-{p[1]}" for p in PROBES])
-def test_a_hostile_source_changes_no_good_listing_wrongly(server, good_db, mode, spider, extra, exit_code, status, counter, bound):
+@pytest.mark.parametrize(
+    "mode, spider, extra, exit_code, status, counter, bound", PROBES, ids=[f"{p[0]}-{p[1]}" for p in PROBES]
+)
+def test_a_hostile_source_changes_no_good_listing_wrongly(
+    server, good_db, mode, spider, extra, exit_code, status, counter, bound
+):
     db = good_db(spider)
     before = listings(db)
     server.set_mode(mode)
@@ -115,7 +138,11 @@ def test_a_hostile_source_changes_no_good_listing_wrongly(server, good_db, mode,
     run = last_run(db)
     assert seconds < bound, f"{mode}: took {seconds:.0f}s"
     assert "Traceback" not in result.stdout + result.stderr.split("Crawling")[0]
-    assert (result.returncode, run["status"]) == (exit_code, status), (run["note"], result.stdout, result.stderr[-2000:])
+    assert (result.returncode, run["status"]) == (exit_code, status), (
+        run["note"],
+        result.stdout,
+        result.stderr[-2000:],
+    )
     if counter:
         assert run["counters"].get(counter, 0) > 0, (counter, run["counters"])
     after = listings(db)
@@ -168,8 +195,22 @@ def _crawl_processes(db) -> list[int]:
 def test_killing_the_job_stops_its_spider_and_the_next_job_runs_clean(server, good_db, signum):
     db = good_db("opintopolku_fi")
     server.set_mode("slow")  # one document takes 5 s: the crawl is still running when killed
-    job = subprocess.Popen([sys.executable, "-m", "aggregator.cli", "--db", str(db), "crawl", "opintopolku_fi",
-                            "--base-url", server.base_url], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aggregator.cli",
+            "--db",
+            str(db),
+            "crawl",
+            "opintopolku_fi",
+            "--base-url",
+            server.base_url,
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while not _crawl_processes(db) and time.monotonic() < deadline:
         time.sleep(0.2)

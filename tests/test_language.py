@@ -9,9 +9,9 @@ import sys
 import pytest
 import sqlite_utils
 
-from translate.language import LanguageDetector, detector, plain_langdetect
 from tests.conftest import FIXTURES, REPO, run_cli
 from tests.harness import OfflineRun
+from translate.language import LanguageDetector, detector, plain_langdetect
 
 
 @pytest.fixture(scope="module")
@@ -19,25 +19,45 @@ def d() -> LanguageDetector:
     return detector()
 
 
-@pytest.mark.parametrize("title", ["Energiteknik", "Produktionstekniker batteritillverkning – distans", "Industriell ekonomi", "Elkraftteknik", "Batterikemi"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Energiteknik",
+        "Produktionstekniker batteritillverkning – distans",
+        "Industriell ekonomi",
+        "Elkraftteknik",
+        "Batterikemi",
+    ],
+)
 def test_short_swedish_titles_that_plain_langdetect_calls_norwegian_or_danish(d, title):
     assert plain_langdetect(title) in {"no", "da", "et", "hr", "id"}  # the problem being solved
     assert d.detect(title).language == "sv"
 
 
-@pytest.mark.parametrize("text, lang", [
-    ("Kursus annab ülevaate akutehnoloogiast ja taaskasutusest. Õppijad tutvuvad tööstuslike protsessidega ning õpivad analüüsima materjalide omadusi ja keskkonnamõju.", "et"),
-    ("Kurssilla perehdytään akkujen valmistukseen ja kierrätykseen. Opiskelija oppii analysoimaan teollisia prosesseja ja materiaalien ympäristövaikutuksia.", "fi"),
-    ("Hitsauksen perusteet", "fi"),
-    ("Akkutekniikka", "fi"),
-])
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        (
+            "Kursus annab ülevaate akutehnoloogiast ja taaskasutusest. Õppijad tutvuvad tööstuslike protsessidega ning õpivad analüüsima materjalide omadusi ja keskkonnamõju.",
+            "et",
+        ),
+        (
+            "Kurssilla perehdytään akkujen valmistukseen ja kierrätykseen. Opiskelija oppii analysoimaan teollisia prosesseja ja materiaalien ympäristövaikutuksia.",
+            "fi",
+        ),
+        ("Hitsauksen perusteet", "fi"),
+        ("Akkutekniikka", "fi"),
+    ],
+)
 def test_finnish_and_estonian_are_told_apart(d, text, lang):
     assert d.detect(text).language == lang
 
 
 def test_english_in_swedish_and_finnish_fields_overrides_the_declaration(d):
-    for text, declared in (("Software Developer, Cloud and Data Engineering", "sv"),
-                           ("Bachelor of Engineering, Sustainable Food Processing", "fi")):
+    for text, declared in (
+        ("Software Developer, Cloud and Data Engineering", "sv"),
+        ("Bachelor of Engineering, Sustainable Food Processing", "fi"),
+    ):
         verdict = d.judge(text, declared)
         assert verdict.detected.language == "en" and verdict.effective == "en" and verdict.disagrees
 
@@ -62,7 +82,12 @@ def test_empty_and_language_neutral_texts_are_undetermined(d, text):
 
 
 def test_clearly_foreign_texts_are_reported_as_such(d):
-    assert d.detect("Der Kurs behandelt die Grundlagen der Batterietechnik, von der Zellchemie bis zur Herstellung von Batteriemodulen.").language == "de"
+    assert (
+        d.detect(
+            "Der Kurs behandelt die Grundlagen der Batterietechnik, von der Zellchemie bis zur Herstellung von Batteriemodulen."
+        ).language
+        == "de"
+    )
     assert d.detect("Einführung in die Batterietechnik für Ingenieure").language == "de"
     assert d.detect("Davvisámegiela vuođđokursa").language == "se"
 
@@ -82,7 +107,11 @@ def test_results_are_reproducible_across_detector_instances():
 def test_the_pipeline_records_declared_detected_and_effective_per_field():
     run = OfflineRun("opintopolku_fi", FIXTURES / "opintopolku_fi" / "four_offerings" / "responses").run()
     vocational = next(c for c in run.courses if c.source_id.endswith("9101"))
-    assert (vocational.title_lang, vocational.title_detected_lang, vocational.title_effective_lang) == ("fi", "fi", "fi")
+    assert (vocational.title_lang, vocational.title_detected_lang, vocational.title_effective_lang) == (
+        "fi",
+        "fi",
+        "fi",
+    )
     english = vocational.text_languages["description:en"]
     assert english["declared"] == "en" and english["detected"] == "fi" and english["effective"] == "fi"
     assert "title:en" not in vocational.text_languages  # a copy of the Finnish title
@@ -92,7 +121,14 @@ def test_the_pipeline_records_declared_detected_and_effective_per_field():
 
 
 def test_disagreements_are_visible_in_the_database(db_path):
-    run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"))
+    run_cli(
+        "--db",
+        db_path,
+        "crawl",
+        "opintopolku_fi",
+        "--replay",
+        str(FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"),
+    )
     db = sqlite_utils.Database(db_path)
     row = db["courses"].rows_where("source_id like ?", ["%9101"]).__next__()
     assert row["title_detected_lang"] == "fi" and row["title_lang_confidence"] > 0.5
@@ -104,7 +140,10 @@ def test_detect_command_reads_lines_and_applies_the_declared_rule():
     process = subprocess.run(
         [sys.executable, "-m", "aggregator.cli", "detect", "--declared", "sv"],
         input="Software Developer, Cloud and Data Engineering\nProduktionstekniker batteritillverkning\nDD1420\n",
-        capture_output=True, text=True, cwd=REPO, check=True,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
     )
     lines = [l.split("\t") for l in process.stdout.splitlines()]
     assert [l[0] for l in lines] == ["en", "sv", "sv"]
@@ -115,9 +154,22 @@ def test_short_swedish_degree_and_occupation_titles_are_swedish():
     from translate.language import detector
 
     found = detector()
-    for title in ("Maskinmekaniker", "Automationstekniker", "Kvalitetstekniker", "Tekn. kand., elektroteknik",
-                  "Teknologie magister", "Filosofie doktor", "Civilingenjör", "Fil. mag. i kemi"):
+    for title in (
+        "Maskinmekaniker",
+        "Automationstekniker",
+        "Kvalitetstekniker",
+        "Tekn. kand., elektroteknik",
+        "Teknologie magister",
+        "Filosofie doktor",
+        "Civilingenjör",
+        "Fil. mag. i kemi",
+    ):
         assert found.detect(title).language == "sv", title
     # their Finnish and English counterparts stay Finnish and English
-    for title, lang in (("Sähköteknikko", "fi"), ("Konetekniikka", "fi"), ("Automation Technician", "en"), ("Master of Science", "en")):
+    for title, lang in (
+        ("Sähköteknikko", "fi"),
+        ("Konetekniikka", "fi"),
+        ("Automation Technician", "en"),
+        ("Master of Science", "en"),
+    ):
         assert found.detect(title).language == lang, title

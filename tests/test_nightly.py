@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -25,7 +25,18 @@ SITEMAP = "konfo-backend/sitemap/toteutus-sitemap.xml"
 
 
 def nightly(db_path, replay, *extra, check=True):
-    return run_cli("--db", db_path, "nightly", "--only", "opintopolku_fi", "--replay", str(replay), "--no-export", *extra, check=check)
+    return run_cli(
+        "--db",
+        db_path,
+        "nightly",
+        "--only",
+        "opintopolku_fi",
+        "--replay",
+        str(replay),
+        "--no-export",
+        *extra,
+        check=check,
+    )
 
 
 def edited_copy(tmp_path, name, edit):
@@ -45,7 +56,9 @@ def _put(folder, doc):
 
 def _sitemap(folder, oids):
     urls = "".join(f"<url><loc>https://opintopolku.fi/konfo/fi/toteutus/{o}</loc></url>" for o in oids)
-    (folder / SITEMAP).write_text(f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>', "utf-8")
+    (folder / SITEMAP).write_text(
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>', "utf-8"
+    )
 
 
 OIDS = [f"1.2.246.562.17.0000000000000000910{i}" for i in (1, 2, 3, 4)]
@@ -69,7 +82,11 @@ def test_two_runs_count_new_changed_removed_and_record_the_changes(db_path, tmp_
     assert (last["new"], last["changed"], last["removed"], last["status"]) == (1, 1, 1, "finished")
     assert "opintopolku_fi" in output and "finished" in output
     changes = {(c["field"], c["old_value"], c["new_value"]) for c in db["course_changes"].rows}
-    assert ("title", "Akkutekniikan muuntokoulutus, Kokkola 2027", "Akkutekniikan muuntokoulutus, Kokkola 2028") in changes
+    assert (
+        "title",
+        "Akkutekniikan muuntokoulutus, Kokkola 2027",
+        "Akkutekniikan muuntokoulutus, Kokkola 2028",
+    ) in changes
     assert ("fee_type", "maksuton", "maksullinen") in changes
     removed = db.execute("select source_id from courses where removed_at is not null").fetchall()
     assert removed == [(OIDS[3],)]
@@ -91,15 +108,26 @@ def test_a_source_failing_everywhere_marks_nothing_removed_and_fails_the_job(db_
 
 def test_a_crawl_killed_midway_keeps_every_row_and_is_closed_as_failed_by_the_next_job(db_path, tmp_path):
     nightly(db_path, FOUR)
-    slow = edited_copy(tmp_path, "slow", lambda f: (f / "manifest.json").write_text(
-        json.dumps([{"path": f"/{TOTEUTUS}/{OIDS[2]}", "delay": 30, "body_file": f"{TOTEUTUS}/{OIDS[2]}"}]), "utf-8"))
+    slow = edited_copy(
+        tmp_path,
+        "slow",
+        lambda f: (f / "manifest.json").write_text(
+            json.dumps([{"path": f"/{TOTEUTUS}/{OIDS[2]}", "delay": 30, "body_file": f"{TOTEUTUS}/{OIDS[2]}"}]), "utf-8"
+        ),
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "aggregator.cli", "--db", db_path, "crawl", "opintopolku_fi", "--replay", str(slow)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     db = sqlite_utils.Database(db_path)
     deadline = time.time() + 60
-    while time.time() < deadline and not db.execute("select count(*) from crawl_runs where status = 'running'").fetchone()[0]:
+    while (
+        time.time() < deadline
+        and not db.execute("select count(*) from crawl_runs where status = 'running'").fetchone()[0]
+    ):
         time.sleep(0.5)
     time.sleep(2)
     import os
@@ -144,7 +172,10 @@ def test_a_second_job_refuses_to_start_while_one_runs(db_path):
 def test_no_job_starts_beside_a_crawl_process_that_is_still_writing(db_path):
     # what a crawl left behind by a killed job holds: the write lock
     with FileLock(f"{db_path}.write.lock", timeout=0):
-        for command in (["nightly", "--replay", str(FOUR), "--no-export"], ["crawl", "opintopolku_fi", "--replay", str(FOUR)]):
+        for command in (
+            ["nightly", "--replay", str(FOUR), "--no-export"],
+            ["crawl", "opintopolku_fi", "--replay", str(FOUR)],
+        ):
             result = run_cli("--db", db_path, *command, check=False)
             assert result.returncode == 3 and "a crawl process is still writing" in result.stderr
             assert "Traceback" not in result.stderr
@@ -153,11 +184,27 @@ def test_no_job_starts_beside_a_crawl_process_that_is_still_writing(db_path):
 def test_exports_round_trip_and_the_published_snapshot(db_path, tmp_path):
     out = tmp_path / "exports"
     published = tmp_path / "published" / "aggregator.db"
-    run_cli("--db", db_path, "nightly", "--only", "opintopolku_fi", "--replay", str(FOUR), "--export-dir", str(out), "--snapshot", str(published))
+    run_cli(
+        "--db",
+        db_path,
+        "nightly",
+        "--only",
+        "opintopolku_fi",
+        "--replay",
+        str(FOUR),
+        "--export-dir",
+        str(out),
+        "--snapshot",
+        str(published),
+    )
     db = sqlite_utils.Database(db_path)
     snapshot = sqlite_utils.Database(sqlite3.connect(f"file:{published}?immutable=1", uri=True))
-    assert [r["id"] for r in snapshot["courses"].rows_where(order_by="id")] == [r["id"] for r in db["courses"].rows_where(order_by="id")]
-    assert db.execute("select count(*) from sqlite_stat1 where idx like 'idx_courses_facets_%'").fetchone()[0] == 4  # analyzed
+    assert [r["id"] for r in snapshot["courses"].rows_where(order_by="id")] == [
+        r["id"] for r in db["courses"].rows_where(order_by="id")
+    ]
+    assert (
+        db.execute("select count(*) from sqlite_stat1 where idx like 'idx_courses_facets_%'").fetchone()[0] == 4
+    )  # analyzed
     package = json.loads((out / "datapackage.json").read_text("utf-8"))
     assert {s["spider"] for s in package["sources"]} == {"opintopolku_fi"}
     for table in PUBLIC_TABLES:

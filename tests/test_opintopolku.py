@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from spiders.extract.common import local_to_iso
 from spiders.extract.opintopolku import (
     ExtractionError,
     code_value,
@@ -16,7 +17,6 @@ from spiders.extract.opintopolku import (
     strip_version,
     toteutus_to_course,
 )
-from spiders.extract.common import local_to_iso
 from tests.conftest import FIXTURES
 from tests.harness import OfflineRun
 
@@ -38,8 +38,16 @@ def test_version_suffixes_are_stripped_from_code_uris():
 
 @pytest.mark.parametrize(
     "raw, total, parts",
-    [(240, 240.0, None), (180120, 300.0, [180, 120]), (210120, 330.0, [210, 120]), (5, 5.0, None),
-     (None, None, None), ("abc", None, None), (-5, None, None), (123456789, None, None)],
+    [
+        (240, 240.0, None),
+        (180120, 300.0, [180, 120]),
+        (210120, 330.0, [210, 120]),
+        (5, 5.0, None),
+        (None, None, None),
+        ("abc", None, None),
+        (-5, None, None),
+        (123456789, None, None),
+    ],
 )
 def test_concatenated_credits_are_split(raw, total, parts):
     assert split_credits(raw) == (total, parts)
@@ -52,10 +60,14 @@ def test_finnish_local_times_get_the_offset_of_their_day():
 
 
 def test_sitemap_oids_are_deduplicated_across_languages():
-    xml = "".join(
-        f"<url><loc>https://opintopolku.fi/konfo/{lang}/toteutus/1.2.246.562.17.0000000000000000000{n}</loc></url>"
-        for n in (1, 2) for lang in ("fi", "sv", "en")
-    ) + "<url><loc>https://opintopolku.fi/konfo/fi/koulutus/1.2.246.562.13.00000000000000000009</loc></url>"
+    xml = (
+        "".join(
+            f"<url><loc>https://opintopolku.fi/konfo/{lang}/toteutus/1.2.246.562.17.0000000000000000000{n}</loc></url>"
+            for n in (1, 2)
+            for lang in ("fi", "sv", "en")
+        )
+        + "<url><loc>https://opintopolku.fi/konfo/fi/koulutus/1.2.246.562.13.00000000000000000009</loc></url>"
+    )
     assert oids_from_sitemap(xml) == ["1.2.246.562.17.00000000000000000001", "1.2.246.562.17.00000000000000000002"]
 
 
@@ -70,14 +82,18 @@ def test_english_copy_of_the_finnish_title_is_flagged():
 
 
 def test_english_only_listing_has_english_as_primary_language():
-    course = toteutus_to_course(doc(TOTEUTUS, "1.2.246.562.17.00000000000000009104"), doc(KOULUTUS, "1.2.246.562.13.00000000000000009104"))
+    course = toteutus_to_course(
+        doc(TOTEUTUS, "1.2.246.562.17.00000000000000009104"), doc(KOULUTUS, "1.2.246.562.13.00000000000000009104")
+    )
     assert (course.title_lang, course.description_lang) == ("en", "en")
     assert course.extras["is_open_university"] is True
     assert course.mode == "online" and course.fee_amount == 75
 
 
 def test_missing_provider_name_stays_empty_rather_than_guessed():
-    course = toteutus_to_course(doc(TOTEUTUS, "1.2.246.562.17.00000000000000009103"), doc(KOULUTUS, "1.2.246.562.13.00000000000000009103"))
+    course = toteutus_to_course(
+        doc(TOTEUTUS, "1.2.246.562.17.00000000000000009103"), doc(KOULUTUS, "1.2.246.562.13.00000000000000009103")
+    )
     assert course.provider_name is None
     assert course.provider_id == "1.2.246.562.10.38864316104"
     assert course.credits == 300.0 and course.extras["credits_parts"] == [180, 120]
@@ -112,9 +128,18 @@ def test_a_missing_koulutus_still_gives_the_course_and_is_counted(tmp_path):
 def test_server_errors_and_broken_json_are_counted_and_the_run_goes_on(tmp_path):
     responses = _copy_four(tmp_path)
     (responses / "konfo-backend/external/toteutus/1.2.246.562.17.00000000000000009102").write_text("{not json", "utf-8")
-    (responses / "manifest.json").write_text(json.dumps([
-        {"path": "/konfo-backend/external/toteutus/1.2.246.562.17.00000000000000009103", "status": 500, "body": "oops"}
-    ]), "utf-8")
+    (responses / "manifest.json").write_text(
+        json.dumps(
+            [
+                {
+                    "path": "/konfo-backend/external/toteutus/1.2.246.562.17.00000000000000009103",
+                    "status": 500,
+                    "body": "oops",
+                }
+            ]
+        ),
+        "utf-8",
+    )
     run = OfflineRun("opintopolku_fi", responses).run()
     assert {c.source_id[-4:] for c in run.courses} == {"9101", "9104"}
     assert run.stats.get_value("aggregator/errors/invalid_json") == 1
@@ -137,7 +162,11 @@ def test_each_koulutus_is_fetched_once_however_many_implementations_share_it(tmp
     sibling["oid"] = "1.2.246.562.17.00000000000000009105"
     (toteutus_dir / sibling["oid"]).write_text(json.dumps(sibling), "utf-8")
     sitemap = responses / "konfo-backend/sitemap/toteutus-sitemap.xml"
-    sitemap.write_text(sitemap.read_text().replace("</urlset>", f"<url><loc>https://opintopolku.fi/konfo/fi/toteutus/{sibling['oid']}</loc></url></urlset>"))
+    sitemap.write_text(
+        sitemap.read_text().replace(
+            "</urlset>", f"<url><loc>https://opintopolku.fi/konfo/fi/toteutus/{sibling['oid']}</loc></url></urlset>"
+        )
+    )
     run = OfflineRun("opintopolku_fi", responses).run()
     koulutus_requests = [r.url for r in run.requested if "/koulutus/" in r.url]
     assert len(koulutus_requests) == len(set(koulutus_requests)) == 4

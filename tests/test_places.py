@@ -18,9 +18,16 @@ REPO = Path(__file__).resolve().parent.parent
 def test_every_municipality_of_the_regions_the_seeds_name_has_a_position():
     positions = municipality_positions()
     assert len(positions) >= 570  # of 599 municipalities (309 + 290)
-    for country, code, name in (("SE", "2482", "Skellefteå"), ("SE", "2480", "Umeå"), ("SE", "2580", "Luleå"),
-                                ("FI", "564", "Oulu"), ("FI", "272", "Kokkola"), ("FI", "698", "Rovaniemi"),
-                                ("FI", "286", "Kouvola"), ("FI", "405", "Lappeenranta")):
+    for country, code, name in (
+        ("SE", "2482", "Skellefteå"),
+        ("SE", "2480", "Umeå"),
+        ("SE", "2580", "Luleå"),
+        ("FI", "564", "Oulu"),
+        ("FI", "272", "Kokkola"),
+        ("FI", "698", "Rovaniemi"),
+        ("FI", "286", "Kouvola"),
+        ("FI", "405", "Lappeenranta"),
+    ):
         latitude, longitude, how = municipality_position(country, code)
         assert 55 < latitude < 70.5 and 10 < longitude < 32, name
         assert "GeoNames" in how

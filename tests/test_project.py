@@ -64,8 +64,10 @@ def _imported_packages(file: Path) -> set[str]:
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN_IMPORTS))
 def test_layers_import_only_the_layers_below_them(layer):
-    wrong = {str(f.relative_to(REPO)): sorted(_imported_packages(f) & FORBIDDEN_IMPORTS[layer])
-             for f in (REPO / layer).rglob("*.py")}
+    wrong = {
+        str(f.relative_to(REPO)): sorted(_imported_packages(f) & FORBIDDEN_IMPORTS[layer])
+        for f in (REPO / layer).rglob("*.py")
+    }
     assert not {f: names for f, names in wrong.items() if names}
 
 

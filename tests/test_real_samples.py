@@ -15,17 +15,73 @@ from tests.conftest import SAMPLES, datasette_get, run_cli
 # (level, how it was obtained, credits, unit, ECTS, url kind, start_from) of real listings
 EXPECTED = {
     # Finnish vocational qualifications: the kind in the qualification's name, or EQF given
-    "1.2.246.562.17.00000000000000000001": (4, "derived from the qualification's name (perustutkinto)", 180.0, "osaamispiste", None, "opintopolku", None),
-    "1.2.246.562.17.00000000000000000434": (4, "derived from the qualification's name (ammattitutkinto)", 150.0, "osaamispiste", None, "opintopolku", "2023-08-01"),
-    "1.2.246.562.17.00000000000000005375": (4, "given (EQF level stated by the source)", 180.0, "osaamispiste", None, "opintopolku", "2023-08-01"),
+    "1.2.246.562.17.00000000000000000001": (
+        4,
+        "derived from the qualification's name (perustutkinto)",
+        180.0,
+        "osaamispiste",
+        None,
+        "opintopolku",
+        None,
+    ),
+    "1.2.246.562.17.00000000000000000434": (
+        4,
+        "derived from the qualification's name (ammattitutkinto)",
+        150.0,
+        "osaamispiste",
+        None,
+        "opintopolku",
+        "2023-08-01",
+    ),
+    "1.2.246.562.17.00000000000000005375": (
+        4,
+        "given (EQF level stated by the source)",
+        180.0,
+        "osaamispiste",
+        None,
+        "opintopolku",
+        "2023-08-01",
+    ),
     # a UAS bachelor's programme: the degree title; the unit the type fixes, so ECTS
-    "1.2.246.562.17.00000000000000000420": (6, "derived from the degree title", 240.0, "opintopiste", 240.0, "opintopolku", "2020-08-01"),
+    "1.2.246.562.17.00000000000000000420": (
+        6,
+        "derived from the degree title",
+        240.0,
+        "opintopiste",
+        240.0,
+        "opintopolku",
+        "2020-08-01",
+    ),
     # Swedish: an advanced YH programme, a first-cycle university course, komvux at two levels
     "e.myh.27538": (6, "derived from the qualification type", 400.0, "yh-poäng", 120.0, None, "2025-08-01"),
-    "e.uoh.hj.lgrg14.12887.20252": (6, "derived from the entry requirements", 7.5, "högskolepoäng", 7.5, None, "2025-08-18"),
+    "e.uoh.hj.lgrg14.12887.20252": (
+        6,
+        "derived from the entry requirements",
+        7.5,
+        "högskolepoäng",
+        7.5,
+        None,
+        "2025-08-18",
+    ),
     "e.IST.514232VUXFLEXGRNENGA": (2, "derived from the school form", 100.0, "gymnasiepoäng", None, None, None),
-    "e.IST.33006RLXACNVUXY251BAG": (4, "derived from the school form", 1400.0, "gymnasiepoäng", None, None, "2025-01-06"),
-    "e.sv.yh.ytpl.2281.20252": (6, "derived from the qualification type", 400.0, "yh-poäng", 120.0, "provider", "2025-08-25"),
+    "e.IST.33006RLXACNVUXY251BAG": (
+        4,
+        "derived from the school form",
+        1400.0,
+        "gymnasiepoäng",
+        None,
+        None,
+        "2025-01-06",
+    ),
+    "e.sv.yh.ytpl.2281.20252": (
+        6,
+        "derived from the qualification type",
+        400.0,
+        "yh-poäng",
+        120.0,
+        "provider",
+        "2025-08-25",
+    ),
 }
 HELD_BACK = {
     "1.2.246.562.17.00000000000000000469": "test_listing:title",  # "(testi) Hevosten hyvinvoinnista huolehtiminen"
@@ -43,7 +99,9 @@ def crawled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("real")
     replay, db_path, exports = folder / "replay", folder / "aggregator.db", folder / "exports"
     run_cli("samples", str(samples_dir), str(replay))
-    result = run_cli("--db", str(db_path), "nightly", "--replay", str(replay), "--no-models", "--export-dir", str(exports))
+    result = run_cli(
+        "--db", str(db_path), "nightly", "--replay", str(replay), "--no-models", "--export-dir", str(exports)
+    )
     return db_path, exports, result
 
 
@@ -58,7 +116,15 @@ def test_chosen_real_listings_field_by_field(crawled):
     rows = {r["source_id"]: r for r in sqlite_utils.Database(db_path)["courses"].rows}
     for source_id, (eqf, method, credits, unit, ects, kind, start_from) in EXPECTED.items():
         row = rows[source_id]
-        got = (row["eqf_level"], row["eqf_method"], row["credits"], row["credit_unit"], row["ects"], url_kind(row["url"]), row["start_from"])
+        got = (
+            row["eqf_level"],
+            row["eqf_method"],
+            row["credits"],
+            row["credit_unit"],
+            row["ects"],
+            url_kind(row["url"]),
+            row["start_from"],
+        )
         assert got[0] == eqf and got[1].startswith(method), (source_id, got)
         assert got[2:] == (credits, unit, ects, kind, start_from), (source_id, got)
 
@@ -81,7 +147,9 @@ def test_every_real_listing_has_a_level_or_the_reason_and_a_link_a_person_can_op
             assert row["start_from"], row["source_id"]
     # on the map: at least 95 % of the listings have a position, each with where it came from
     placed = [r for r in rows if r["latitude"] is not None]
-    assert len(placed) >= 0.95 * len(rows) and all(r["coordinates_method"] and r["longitude"] is not None for r in placed)
+    assert len(placed) >= 0.95 * len(rows) and all(
+        r["coordinates_method"] and r["longitude"] is not None for r in placed
+    )
     assert {r["country"] for r in placed} == {"FI", "SE"}
     # starting soon can list Finnish offerings: they have a term, and now a first day
     assert any(r["country"] == "FI" and r["start_date"] is None and r["start_from"] for r in rows)
@@ -92,7 +160,9 @@ def test_test_and_placeholder_listings_are_held_back_everywhere(crawled):
     db = sqlite_utils.Database(db_path)
     held = {r["source_id"]: r["reason"] for r in db["held_back_listings"].rows}
     assert held == HELD_BACK
-    assert not db.execute(f"select count(*) from courses where source_id in ({','.join('?' * len(HELD_BACK))})", list(HELD_BACK)).fetchone()[0]
+    assert not db.execute(
+        f"select count(*) from courses where source_id in ({','.join('?' * len(HELD_BACK))})", list(HELD_BACK)
+    ).fetchone()[0]
     counters = json.loads(db.execute("select counters from crawl_runs where source = 'opintopolku_fi'").fetchone()[0])
     assert counters["held_back/test_listing:title"] == 2 and counters["held_back/placeholder_text"] == 1
     with open(exports / "courses.csv", newline="", encoding="utf-8") as exported:
@@ -105,7 +175,13 @@ def test_test_and_placeholder_listings_are_held_back_everywhere(crawled):
 # The least share (%) of each source's listings with each fact on the shared samples (aggregator
 # coverage); what the samples cannot give is 0 (Planned Educations' list has no provider pages).
 MINIMUMS = {
-    "opintopolku_fi": {"eqf_level": 100, "level_or_reason": 100, "credit_unit": 100, "public_url": 100, "start_from": 80},
+    "opintopolku_fi": {
+        "eqf_level": 100,
+        "level_or_reason": 100,
+        "credit_unit": 100,
+        "public_url": 100,
+        "start_from": 80,
+    },
     "plannededucations_se": {"eqf_level": 90, "level_or_reason": 100, "credit_unit": 100, "start_from": 50},
     "susanavet_se": {"level_or_reason": 100, "public_url": 100, "start_from": 100},
 }

@@ -15,8 +15,17 @@ from aggregator.web.settings import IMMUTABLE_CACHE_TTL, SITE_SETTINGS
 from tests.conftest import FIXTURES, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
-HOOKS = {"startup", "register_facet_classes", "filters_from_request", "prepare_connection", "handle_exception", "extra_css_urls",
-         "extra_template_vars", "extra_body_script", "register_routes"}
+HOOKS = {
+    "startup",
+    "register_facet_classes",
+    "filters_from_request",
+    "prepare_connection",
+    "handle_exception",
+    "extra_css_urls",
+    "extra_template_vars",
+    "extra_body_script",
+    "register_routes",
+}
 PAGES = [
     "/",
     "/aggregator",
@@ -44,14 +53,31 @@ def without_timings(page):
 
 def read(url: str) -> tuple[int, str, dict]:
     with urllib.request.urlopen(url, timeout=30) as response:
-        return response.status, response.read().decode(), {key.lower(): value for key, value in response.headers.items()}
+        return (
+            response.status,
+            response.read().decode(),
+            {key.lower(): value for key, value in response.headers.items()},
+        )
 
 
 def test_stock_datasette_serve_with_the_metadata_serves_the_same_site_as_aggregator_serve(db_path, tmp_path):
     run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
     published = tmp_path / "public" / "aggregator.db"
     snapshot(db_path, published)
-    stock = [sys.executable, "-m", "datasette", "serve", "-i", str(published), "-m", str(METADATA), "--host", "127.0.0.1", "--port", "{port}"]
+    stock = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        "-i",
+        str(published),
+        "-m",
+        str(METADATA),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+    ]
     with served(str(published), command=stock) as plain, served(str(published), immutable=True) as ours:
         # the plugin, found through the project's entry point, and the site's settings
         plugins = json.loads(read(plain + "/-/plugins.json")[1])
@@ -85,10 +111,18 @@ def test_the_plugin_registers_every_hook_whatever_is_imported_first():
     # Datasette imports the plugin while it loads its plugins; importing a part of the site first
     # must not have it registered half-defined
     for first in ("aggregator.web.errors", "aggregator.web.topics", "aggregator.publish", "datasette.app"):
-        out = subprocess.run([sys.executable, "-c", f"import {first}\nfrom datasette.plugins import pm\n"
-                              "plugin = pm.get_plugin('nordic_course_aggregator')\n"
-                              "print(' '.join(sorted(h.name for h in pm.get_hookcallers(plugin))))"],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import {first}\nfrom datasette.plugins import pm\n"
+                "plugin = pm.get_plugin('nordic_course_aggregator')\n"
+                "print(' '.join(sorted(h.name for h in pm.get_hookcallers(plugin))))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert set(out.stdout.split()) == HOOKS, (first, out.stdout, out.stderr)
 
 
@@ -107,12 +141,18 @@ def test_the_deployments_nginx_cache_keeps_a_snapshots_pages_and_streams_csv(db_
         second = read(cached + "/aggregator/courses?_facet_topic=topics")
         assert first[2]["x-cache-status"] == "MISS" and second[2]["x-cache-status"] == "HIT"
         assert same_page(first[1], cached) == same_page(second[1], cached)
-        assert same_page(second[1], cached) == same_page(read(ours + "/aggregator/courses?_facet_topic=topics")[1], ours)
+        assert same_page(second[1], cached) == same_page(
+            read(ours + "/aggregator/courses?_facet_topic=topics")[1], ours
+        )
         csv = read(cached + "/aggregator/courses.csv?_stream=on&_size=max")
         import csv as csv_module
         import io
 
-        assert csv[0] == 200 and len(list(csv_module.reader(io.StringIO(csv[1])))) == 1 + 4 and "x-cache-status" not in csv[2]
+        assert (
+            csv[0] == 200
+            and len(list(csv_module.reader(io.StringIO(csv[1])))) == 1 + 4
+            and "x-cache-status" not in csv[2]
+        )
 
 
 def test_a_saved_searchs_atom_feed_lists_a_listing_a_later_crawl_adds(db_path):
@@ -131,18 +171,41 @@ def test_a_saved_searchs_atom_feed_lists_a_listing_a_later_crawl_adds(db_path):
         feed = ET.fromstring(answer.text)
         return [(e.findtext(f"{atom}id"), e.findtext(f"{atom}title")) for e in feed.iter(f"{atom}entry")]
 
-    run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(susa), "-a", "municipalities=2482,2480,2580,2421", check=False)
+    run_cli(
+        "--db",
+        db_path,
+        "crawl",
+        "susanavet_se",
+        "--replay",
+        str(susa),
+        "-a",
+        "municipalities=2482,2480,2580,2421",
+        check=False,
+    )
     before = entries()
     assert before  # Susa-navet's battery listings in Sweden
-    run_cli("--db", db_path, "crawl", "plannededucations_se", "--replay", str(planned), "-a", "municipalities=2482,2480", check=False)
+    run_cli(
+        "--db",
+        db_path,
+        "crawl",
+        "plannededucations_se",
+        "--replay",
+        str(planned),
+        "-a",
+        "municipalities=2482,2480",
+        check=False,
+    )
     after = entries()
     added = [entry for entry in after if entry not in before]
     assert added, "the later crawl's battery listing is not in the feed"
     import sqlite_utils
 
-    new_ids = {r["id"] for r in sqlite_utils.Database(db_path).query("select id from courses where source = 'plannededucations_se'")}
+    new_ids = {
+        r["id"]
+        for r in sqlite_utils.Database(db_path).query("select id from courses where source = 'plannededucations_se'")
+    }
     assert {entry_id for entry_id, _ in added} <= new_ids
-    assert after[:len(added)] == added  # newest first
+    assert after[: len(added)] == added  # newest first
     # the same search as a page, for a person
     assert datasette_get(db_path, feed_path.replace(".atom", "")).status_code == 200
 

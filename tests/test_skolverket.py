@@ -17,14 +17,39 @@ SUSA = FIXTURES / "susanavet_se" / "six_school_forms" / "responses"
 PLANNED = FIXTURES / "plannededucations_se" / "municipality_filter" / "responses"
 
 
-@pytest.mark.parametrize("raw, code", [(180, "0180"), ("0180", "0180"), ("2482", "2482"), (2482.0, "2482"), ("12345", None), ("abc", None), (None, None), (True, None)])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (180, "0180"),
+        ("0180", "0180"),
+        ("2482", "2482"),
+        (2482.0, "2482"),
+        ("12345", None),
+        ("abc", None),
+        (None, None),
+        (True, None),
+    ],
+)
 def test_scb_codes_get_their_leading_zero_back(raw, code):
     assert scb_code(raw) == code
 
 
 def test_language_codes_and_langstrings():
-    assert [lang_code(c) for c in ("swe", "eng", "fin", "SWE", "sv", "xxx", None)] == ["sv", "en", "fi", "sv", "sv", None, None]
-    legacy = {"strings": [{"lang": "swe", "content": "Gammal text"}, {"lang": "eng", "value": "<p>New</p>", "content": "HTML"}]}
+    assert [lang_code(c) for c in ("swe", "eng", "fin", "SWE", "sv", "xxx", None)] == [
+        "sv",
+        "en",
+        "fi",
+        "sv",
+        "sv",
+        None,
+        None,
+    ]
+    legacy = {
+        "strings": [
+            {"lang": "swe", "content": "Gammal text"},
+            {"lang": "eng", "value": "<p>New</p>", "content": "HTML"},
+        ]
+    }
     assert lang_strings(legacy) == {"sv": "Gammal text", "en": "<p>New</p>"}
     assert lang_strings(None) == {} and lang_strings({"strings": "broken"}) == {}
 
@@ -124,7 +149,11 @@ def test_susanavet_end_to_end_marks_a_deleted_record_removed(db_path, tmp_path):
     manifest = json.loads((replay / "manifest.json").read_text("utf-8"))
     first, second = manifest[0]["body"], manifest[1]["body"]
     deleted = second["educationEvents"][1]
-    second["educationEvents"][1] = {"id": deleted["id"], "status": "ACTIVE", "content": {**first["educationEvents"][1]["content"], "identifier": deleted["id"]}}
+    second["educationEvents"][1] = {
+        "id": deleted["id"],
+        "status": "ACTIVE",
+        "content": {**first["educationEvents"][1]["content"], "identifier": deleted["id"]},
+    }
     (replay / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(replay))  # the record exists
     run_cli("--db", db_path, "crawl", "susanavet_se", "--replay", str(SUSA))  # ... then is deleted
@@ -146,11 +175,16 @@ def test_incremental_nightly_reads_only_the_change_feed_and_takes_deletions_from
     replay = tmp_path / "replay"
     shutil.copytree(SUSA, replay)
     manifest = json.loads((replay / "manifest.json").read_text("utf-8"))
-    feed = {"links": [], "educationEvents": [{"id": gone, "status": "DELETED", "content": None}],
-            "page": {"size": 2000, "totalElements": 1, "totalPages": 1, "pageNumber": 0}}
+    feed = {
+        "links": [],
+        "educationEvents": [{"id": gone, "status": "DELETED", "content": None}],
+        "page": {"size": 2000, "totalElements": 1, "totalPages": 1, "pageNumber": 0},
+    }
     manifest.insert(0, {"path": "/susa-navet/emil3/educationEvents", "query": {"updatedSince": "*"}, "body": feed})
     (replay / "manifest.json").write_text(json.dumps(manifest), "utf-8")
-    result = run_cli("--db", db_path, "nightly", "--incremental", "--only", "susanavet_se", "--replay", str(replay), "--no-export")
+    result = run_cli(
+        "--db", db_path, "nightly", "--incremental", "--only", "susanavet_se", "--replay", str(replay), "--no-export"
+    )
     assert result.returncode == 0, result.stderr
     rows = {r[0]: r[1] for r in db.execute("select source_id, removed_at from courses")}
     assert rows[gone] is not None

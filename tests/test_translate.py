@@ -10,14 +10,14 @@ import pytest
 import sqlite_utils
 
 from store.db import open_db
+from tests.conftest import FIXTURES, SAMPLES, run_cli
+from tests.harness import OfflineRun
+from tests.tiny_argos import write_package_index
 from translate import glossary
 from translate.argos import ArgosTranslator, ModelError, install_from_file, installed_models
 from translate.base import MACHINE, OFFICIAL, ORIGINAL, PENDING, PROVIDER
 from translate.cache import TranslationCache
 from translate.english import GLOSSARY_LIST, OFFICIAL_NAMES_LIST, EnglishService
-from tests.conftest import FIXTURES, SAMPLES, run_cli
-from tests.tiny_argos import write_package_index
-from tests.harness import OfflineRun
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 SUSA = FIXTURES / "susanavet_se" / "six_school_forms" / "responses"
@@ -48,7 +48,11 @@ def swedish_texts_of_the_samples(limit: int = 60) -> list[str]:
         elif isinstance(value, list):
             for v in value:
                 walk(v, key)
-        elif isinstance(value, str) and any(part in key.lower() for part in ("title", "description", "name")) and len(value) > 3:
+        elif (
+            isinstance(value, str)
+            and any(part in key.lower() for part in ("title", "description", "name"))
+            and len(value) > 3
+        ):
             found.add(value)
 
     walk(json.loads(path.read_text("utf-8")))
@@ -59,8 +63,14 @@ def test_batched_translation_gives_what_argos_gives_text_by_text(installed_in_pr
     import argostranslate.translate as argos
 
     installed_in_process("sv")
-    texts = ["Kursen handlar om batterier.", "", "Grundkurs i svetsning. Praktik inom kemi!",
-             "Första stycket.\n\nAndra stycket, efter en tom rad.\n- en punkt", "\nBörjar med en tom rad", "Kursen handlar om batterier."]
+    texts = [
+        "Kursen handlar om batterier.",
+        "",
+        "Grundkurs i svetsning. Praktik inom kemi!",
+        "Första stycket.\n\nAndra stycket, efter en tom rad.\n- en punkt",
+        "\nBörjar med en tom rad",
+        "Kursen handlar om batterier.",
+    ]
     texts += swedish_texts_of_the_samples()  # real titles and descriptions, where the shared samples are
     languages = {lang.code: lang for lang in argos.get_installed_languages()}
     one_by_one = [languages["sv"].get_translation(languages["en"]).translate(text).strip() for text in texts]
@@ -69,11 +79,16 @@ def test_batched_translation_gives_what_argos_gives_text_by_text(installed_in_pr
     assert translator.calls == len(texts)
 
 
-def test_the_cache_makes_a_second_translation_free_and_a_new_model_version_translates_again(installed_in_process, db_path, tiny_packages):
+def test_the_cache_makes_a_second_translation_free_and_a_new_model_version_translates_again(
+    installed_in_process, db_path, tiny_packages
+):
     model = installed_in_process("sv")
     db = open_db(db_path)
     service = EnglishService(ArgosTranslator(), TranslationCache(db))
-    texts = ["Kursen handlar om batterier.", "Utbildningen ger kunskaper i vätgas.\n\n- Praktik inom kemi\n- Grundkurs i svetsning"]
+    texts = [
+        "Kursen handlar om batterier.",
+        "Utbildningen ger kunskaper i vätgas.\n\n- Praktik inom kemi\n- Grundkurs i svetsning",
+    ]
     first, used = service.translate(texts, "sv")
     assert used == model.model_id and service.translator.calls == 4  # 1 + 3 segments
     again, _ = service.translate(texts, "sv")
@@ -103,13 +118,24 @@ def test_methods_original_provider_official_pending():
     service = EnglishService(translator=None, cache=None)
     english = {"title": "Battery Chemistry", "title_effective_lang": "en"}
     assert service.decide("title", english).method == ORIGINAL
-    provider = {"title": "Batterikemi", "title_effective_lang": "sv", "title_i18n": {"sv": "Batterikemi", "en": "Battery Chemistry"},
-                "text_languages": {"title:en": {"effective": "en"}}}
+    provider = {
+        "title": "Batterikemi",
+        "title_effective_lang": "sv",
+        "title_i18n": {"sv": "Batterikemi", "en": "Battery Chemistry"},
+        "text_languages": {"title:en": {"effective": "en"}},
+    }
     assert service.decide("title", provider).method == PROVIDER
     fake = {**provider, "text_languages": {"title:en": {"effective": "fi"}}}  # "English" that is Finnish
     assert service.decide("title", fake).method == PENDING
-    official = {"title": "Ajoneuvoalan perustutkinto", "title_effective_lang": "fi",
-                "extras": {"official_names": [{"fi": "Ajoneuvoalan perustutkinto", "en": "Vocational qualification in the Vehicle Sector"}]}}
+    official = {
+        "title": "Ajoneuvoalan perustutkinto",
+        "title_effective_lang": "fi",
+        "extras": {
+            "official_names": [
+                {"fi": "Ajoneuvoalan perustutkinto", "en": "Vocational qualification in the Vehicle Sector"}
+            ]
+        },
+    }
     decided = service.decide("title", official)
     assert (decided.text, decided.method) == ("Vocational qualification in the Vehicle Sector", OFFICIAL)
     assert decided.model == OFFICIAL_NAMES_LIST  # which list the official name came from
@@ -119,10 +145,14 @@ def test_methods_original_provider_official_pending():
 
 
 def test_glossary_terms_are_put_in_before_translation():
-    assert glossary.apply("Kursen ger 7,5 högskolepoäng inom yrkeshögskoleutbildning", "sv") == \
-        "Kursen ger 7,5 higher education credits inom higher vocational education programme"
-    assert glossary.apply("Laajuus 180 osaamispistettä, ammatillinen perustutkinto", "fi") == \
-        "Laajuus 180 competence points, vocational qualification"
+    assert (
+        glossary.apply("Kursen ger 7,5 högskolepoäng inom yrkeshögskoleutbildning", "sv")
+        == "Kursen ger 7,5 higher education credits inom higher vocational education programme"
+    )
+    assert (
+        glossary.apply("Laajuus 180 osaamispistettä, ammatillinen perustutkinto", "fi")
+        == "Laajuus 180 competence points, vocational qualification"
+    )
     assert glossary.apply("Shopping", "sv") == "Shopping"  # "hp" only as a whole word
 
 
@@ -153,7 +183,11 @@ def test_crawl_with_a_model_translates_and_a_second_crawl_makes_no_model_calls(d
     run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR), env=argos_env)
     rows = _rows(db_path)
     for row in rows.values():
-        if row["removed_at"] is None and row["title_effective_lang"] in ("sv", "fi") and row["title_en_method"] != "official":
+        if (
+            row["removed_at"] is None
+            and row["title_effective_lang"] in ("sv", "fi")
+            and row["title_en_method"] != "official"
+        ):
             assert row["title_en"] and row["title_en_method"] in (MACHINE, PROVIDER), row["source_id"]
             if row["title_en_method"] == MACHINE:
                 assert row["title_en_model"] == f"argos:translate-{row['title_effective_lang']}_en-tiny-1.0@1.0"
@@ -207,7 +241,9 @@ def _package_index(folder, tiny_packages, server_url):
     write_package_index(folder, [tiny_packages[key] for key in ("sv", "fi", "sv-1.1")], server_url)
 
 
-def test_the_nightly_job_installs_its_models_from_the_package_index_once_then_translates(db_path, tmp_path, argos_env, tiny_packages):
+def test_the_nightly_job_installs_its_models_from_the_package_index_once_then_translates(
+    db_path, tmp_path, argos_env, tiny_packages
+):
     from aggregator.replay import ReplayServer
 
     folder = tmp_path / "index"
@@ -216,7 +252,9 @@ def test_the_nightly_job_installs_its_models_from_the_package_index_once_then_tr
         _package_index(folder, tiny_packages, server.base_url)
         # the versions pinned: 1.0, though the index lists a newer sv->en 1.1
         env = {**argos_env, "ARGOS_PACKAGE_INDEX": server.base_url + "/", "AGGREGATOR_MODEL_VERSIONS": "sv=1.0,fi=1.0"}
-        first = run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export", env=env)
+        first = run_cli(
+            "--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export", env=env
+        )
         downloads = [r["path"] for r in server.requests if r["path"].endswith(".argosmodel")]
         assert sorted(downloads) == sorted(f"/{tiny_packages[lang].name}" for lang in ("sv", "fi"))
         assert "installing the sv->en model" in first.stderr
@@ -253,13 +291,33 @@ def test_a_pinned_version_the_index_does_not_list_is_not_replaced_by_another(tmp
 
 
 def test_offline_the_nightly_job_finishes_with_pending_english_and_one_line_of_advice(db_path, argos_env):
-    result = run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export",
-                     env={**argos_env, "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/"}, check=False)
+    result = run_cli(
+        "--db",
+        db_path,
+        "nightly",
+        "--only",
+        "susanavet_se",
+        "--replay",
+        str(SUSA),
+        "--no-export",
+        env={**argos_env, "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/"},
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     advice = [line for line in result.stderr.splitlines() if line.startswith("Translation models not installed")]
     assert len(advice) == 1 and "aggregator models install" in advice[0] and "--from-file" in advice[0]
     assert "Traceback" not in result.stderr
     assert any(r["title_en_method"] == PENDING for r in _rows(db_path).values())
-    skipped = run_cli("--db", db_path, "nightly", "--only", "susanavet_se", "--replay", str(SUSA), "--no-export", "--no-models",
-                      env={**argos_env, "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/"})
+    skipped = run_cli(
+        "--db",
+        db_path,
+        "nightly",
+        "--only",
+        "susanavet_se",
+        "--replay",
+        str(SUSA),
+        "--no-export",
+        "--no-models",
+        env={**argos_env, "ARGOS_PACKAGE_INDEX": "http://127.0.0.1:9/"},
+    )
     assert "Translation models not installed" not in skipped.stderr

@@ -31,7 +31,16 @@ TEMPLATES = {
 TOPICS = {
     "sv": ["batterier", "svetsning", "elteknik", "automation", "kemi", "återvinning", "vätgas", "gruvteknik"],
     "fi": ["akut", "hitsaus", "sähkötekniikka", "automaatio", "kemia", "kierrätys", "vety", "kaivostekniikka"],
-    "en": ["batteries", "welding", "electrical engineering", "automation", "chemistry", "recycling", "hydrogen", "mining"],
+    "en": [
+        "batteries",
+        "welding",
+        "electrical engineering",
+        "automation",
+        "chemistry",
+        "recycling",
+        "hydrogen",
+        "mining",
+    ],
 }
 D_MODEL, FFN, HEADS, MAX_POSITIONS = 32, 64, 2, 512
 
@@ -138,15 +147,28 @@ def _write_sentence_splitter(folder: Path, lang: str) -> None:
     graph = helper.make_graph(
         [helper.make_node("Gather", ["table", "units"], ["logits"], axis=0)],
         "tiny_sbd",
-        [helper.make_tensor_value_info("units", TensorProto.INT64, ["batch", "length"]),
-         helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", "length", "features"])],
+        [
+            helper.make_tensor_value_info("units", TensorProto.INT64, ["batch", "length"]),
+            helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", "length", "features"]),
+        ],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "length", 5])],
         [helper.make_tensor("table", TensorProto.FLOAT, labels.shape, labels.flatten().tolist())],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
-    vocab = {"lang": lang, "idx": 0, "cutoff": 0, "lower": False, "_id2unit": units, "_unit2id": {u: i for i, u in enumerate(units)}}
-    for key, value in {"lang_code": lang, "config": json.dumps({"max_seqlen": 1000, "feat_funcs": []}), "vocab": json.dumps(vocab)}.items():
+    vocab = {
+        "lang": lang,
+        "idx": 0,
+        "cutoff": 0,
+        "lower": False,
+        "_id2unit": units,
+        "_unit2id": {u: i for i, u in enumerate(units)},
+    }
+    for key, value in {
+        "lang_code": lang,
+        "config": json.dumps({"max_seqlen": 1000, "feat_funcs": []}),
+        "vocab": json.dumps(vocab),
+    }.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     (folder / "minisbd").mkdir()
@@ -164,12 +186,25 @@ def build_package(out_dir: str | Path, source: str = "sv", version: str = "1.0",
         vocab = _train_sentencepiece(folder, source)
         _write_ctranslate2(folder, vocab, seed + (0 if source == "sv" else 1))
         _write_sentence_splitter(folder, source)
-        (folder / "metadata.json").write_text(json.dumps({
-            "package_version": version, "argos_version": "1.0", "type": "translate",
-            "from_code": source, "from_name": NAMES[source], "to_code": "en", "to_name": "English",
-            "links": [], "package_name": f"{source}_en tiny test model",
-        }), "utf-8")
-        (folder / "README.md").write_text("Tiny test package built by tests/tiny_argos.py: not a real translation model.\n", "utf-8")
+        (folder / "metadata.json").write_text(
+            json.dumps(
+                {
+                    "package_version": version,
+                    "argos_version": "1.0",
+                    "type": "translate",
+                    "from_code": source,
+                    "from_name": NAMES[source],
+                    "to_code": "en",
+                    "to_name": "English",
+                    "links": [],
+                    "package_name": f"{source}_en tiny test model",
+                }
+            ),
+            "utf-8",
+        )
+        (folder / "README.md").write_text(
+            "Tiny test package built by tests/tiny_argos.py: not a real translation model.\n", "utf-8"
+        )
         target = out_dir / f"{name}.argosmodel"
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
             for file in sorted(folder.rglob("*")):
@@ -190,7 +225,6 @@ def write_package_index(folder: str | Path, packages: list[Path], server_url: st
     """An Argos package index like the public one (index.json with each package's metadata and a
     download link) listing ``packages``, copied into ``folder`` to be served at ``server_url``."""
     import json
-    import shutil
     import zipfile
 
     folder = Path(folder)

@@ -13,9 +13,9 @@ import os
 import tempfile
 import threading
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from translate.base import TARGET, Translator
 
@@ -52,7 +52,15 @@ def installed_models() -> list[InstalledModel]:
     for pkg in package.get_installed_packages():
         if getattr(pkg, "type", "translate") != "translate":
             continue
-        out.append(InstalledModel(pkg.from_code, pkg.to_code, Path(pkg.package_path).name, str(pkg.package_version), Path(pkg.package_path)))
+        out.append(
+            InstalledModel(
+                pkg.from_code,
+                pkg.to_code,
+                Path(pkg.package_path).name,
+                str(pkg.package_version),
+                Path(pkg.package_path),
+            )
+        )
     return out
 
 
@@ -111,8 +119,9 @@ def _fetch(url: str, progress: Callable[[int, int], None] | None = None) -> byte
     return b"".join(chunks)
 
 
-def install_from_index(source: str, target: str = TARGET,
-                       progress: Callable[[int, int], None] | None = None) -> InstalledModel:
+def install_from_index(
+    source: str, target: str = TARGET, progress: Callable[[int, int], None] | None = None
+) -> InstalledModel:
     """Download and install the pair's package from the Argos package index named by Argos' own
     settings (``ARGOS_PACKAGE_INDEX``; the public index by default) into its package folder
     (``ARGOS_PACKAGES_DIR``): the pinned version (pinned_version) of a pair into English, the newest
@@ -131,7 +140,11 @@ def install_from_index(source: str, target: str = TARGET,
             f"Offline? Download translate-{source}_{target}-*.argosmodel on a machine with internet and run "
             f"`aggregator models install --from-file PATH`."
         ) from exc
-    matches = [p for p in available if p.from_code == source and p.to_code == target and getattr(p, "type", "translate") == "translate"]
+    matches = [
+        p
+        for p in available
+        if p.from_code == source and p.to_code == target and getattr(p, "type", "translate") == "translate"
+    ]
     if not matches:
         raise ModelError(f"the Argos package index has no {source}->{target} model")
     pinned = pinned_version(source) if target == TARGET else None
@@ -141,8 +154,10 @@ def install_from_index(source: str, target: str = TARGET,
         exact = [p for p in matches if str(p.package_version) == pinned]
         if not exact:
             listed = ", ".join(sorted({str(p.package_version) for p in matches}, key=_version_key))
-            raise ModelError(f"the Argos package index lists {source}->{target} version(s) {listed}, not the version {pinned} this "
-                             f"project installs: set {MODEL_VERSIONS_ENV}={source}=VERSION to install another")
+            raise ModelError(
+                f"the Argos package index lists {source}->{target} version(s) {listed}, not the version {pinned} this "
+                f"project installs: set {MODEL_VERSIONS_ENV}={source}=VERSION to install another"
+            )
         chosen = exact[0]
     errors = []
     for link in chosen.links:
@@ -155,15 +170,20 @@ def install_from_index(source: str, target: str = TARGET,
             path = Path(folder) / f"translate-{source}_{target}.argosmodel"
             path.write_bytes(data)
             return install_from_file(path)
-    raise ModelError(f"downloading the {source}->{target} model failed: {'; '.join(errors) or 'the index lists no link'}")
+    raise ModelError(
+        f"downloading the {source}->{target} model failed: {'; '.join(errors) or 'the index lists no link'}"
+    )
 
 
 def _version_key(version: str) -> tuple:
     return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
-def ensure_models(languages: tuple[str, ...] = SOURCE_LANGUAGES, echo: Callable[[str], None] = print,
-                  progress_for: Callable[[str], Callable[[int, int], None]] | None = None) -> tuple[list[InstalledModel], str | None]:
+def ensure_models(
+    languages: tuple[str, ...] = SOURCE_LANGUAGES,
+    echo: Callable[[str], None] = print,
+    progress_for: Callable[[str], Callable[[int, int], None]] | None = None,
+) -> tuple[list[InstalledModel], str | None]:
     """Install every missing language->English model from the package index. Returns the models
     installed now (none when all were there: nothing is downloaded) and, when some could not be
     installed, one line of advice; never raises for a network or index failure."""
@@ -179,8 +199,10 @@ def ensure_models(languages: tuple[str, ...] = SOURCE_LANGUAGES, echo: Callable[
             break  # the same index is unreachable for the next pair too
     advice = None
     if problems:
-        advice = (f"Translation models not installed ({problems[0]}); English stays pending. Install them later with "
-                  f"`aggregator models install` (or `--from-file PATH`), then `aggregator translate`.")
+        advice = (
+            f"Translation models not installed ({problems[0]}); English stays pending. Install them later with "
+            f"`aggregator models install` (or `--from-file PATH`), then `aggregator translate`."
+        )
     return installed, advice
 
 
@@ -238,8 +260,12 @@ def translate_batched(packaged, texts: list[str]) -> list[str]:
 
     if packaged.translator is None:  # as PackageTranslation.hypotheses makes it
         packaged.translator = ctranslate2.Translator(
-            str(packaged.pkg.package_path / "model"), device=settings.device, inter_threads=settings.inter_threads,
-            intra_threads=settings.intra_threads, compute_type=settings.compute_type)
+            str(packaged.pkg.package_path / "model"),
+            device=settings.device,
+            inter_threads=settings.inter_threads,
+            intra_threads=settings.intra_threads,
+            compute_type=settings.compute_type,
+        )
     pkg = packaged.pkg
     tokens: list[list[str]] = []
     shapes: list[list[int]] = []  # per text, the number of sentences of each paragraph
@@ -250,20 +276,31 @@ def translate_batched(packaged, texts: list[str]) -> list[str]:
             tokens.extend(pkg.tokenizer.encode(sentence) for sentence in sentences)
             shape.append(len(sentences))
         shapes.append(shape)
-    results = packaged.translator.translate_batch(
-        tokens,
-        target_prefix=[[pkg.target_prefix]] * len(tokens) if pkg.target_prefix != "" else None,
-        replace_unknowns=True, max_batch_size=settings.batch_size, batch_type="tokens",
-        beam_size=max(1, settings.beam_size), num_hypotheses=1, length_penalty=0.2, return_scores=True,
-    ) if tokens else []
+    results = (
+        packaged.translator.translate_batch(
+            tokens,
+            target_prefix=[[pkg.target_prefix]] * len(tokens) if pkg.target_prefix != "" else None,
+            replace_unknowns=True,
+            max_batch_size=settings.batch_size,
+            batch_type="tokens",
+            beam_size=max(1, settings.beam_size),
+            num_hypotheses=1,
+            length_penalty=0.2,
+            return_scores=True,
+        )
+        if tokens
+        else []
+    )
     out, position = [], 0
     for shape in shapes:
         paragraphs = []
         for count in shape:
-            value = pkg.tokenizer.decode([token for result in results[position:position + count] for token in result.hypotheses[0]])
+            value = pkg.tokenizer.decode(
+                [token for result in results[position : position + count] for token in result.hypotheses[0]]
+            )
             position += count
             if pkg.target_prefix != "" and value.startswith(pkg.target_prefix):
-                value = value[len(pkg.target_prefix):]
+                value = value[len(pkg.target_prefix) :]
             if value.startswith(" "):
                 value = value[1:]
             paragraphs.append(value)

@@ -4,7 +4,8 @@ machine translation made by another model version than the one installed now."""
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -27,7 +28,9 @@ def _fields(row: dict[str, Any]) -> dict[str, Any]:
     fields = dict(row)
     for column in JSON_COLUMNS:
         value = fields.get(column)
-        fields[column] = json.loads(value) if isinstance(value, str) and value else ({} if column != "copied_variants" else [])
+        fields[column] = (
+            json.loads(value) if isinstance(value, str) and value else ({} if column != "copied_variants" else [])
+        )
     return fields
 
 

@@ -5,8 +5,8 @@ translated twice; a new model version translates again."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -41,12 +41,19 @@ class TranslationCache:
     def put_many(self, pairs: dict[str, str], source: str, target: str, model: str) -> None:
         if not pairs:
             return
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
         with self.db.atomic():
             self.db["translations"].upsert_all(
                 [
-                    {"source_lang": source, "target_lang": target, "model": model, "text_hash": text_hash(text),
-                     "source_text": text, "translated_text": translated, "created_at": stamp}
+                    {
+                        "source_lang": source,
+                        "target_lang": target,
+                        "model": model,
+                        "text_hash": text_hash(text),
+                        "source_text": text,
+                        "translated_text": translated,
+                        "created_at": stamp,
+                    }
                     for text, translated in pairs.items()
                 ],
                 pk=("source_lang", "target_lang", "model", "text_hash"),

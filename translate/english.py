@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from translate import glossary
-from translate.base import MACHINE, OFFICIAL, ORIGINAL, PENDING, PROVIDER, TARGET, Translator
+from translate.base import OFFICIAL, ORIGINAL, PENDING, PROVIDER, TARGET, Translator
 from translate.cache import TranslationCache
 
 NEUTRAL = {"und", TARGET}
@@ -105,7 +105,7 @@ class EnglishService:
         known = self.cache.get_many(unique, source, TARGET, model) if self.cache else {}
         missing = [t for t in unique if t not in known]
         if missing:
-            fresh = dict(zip(missing, self.translator.translate(missing, source, TARGET)))
+            fresh = dict(zip(missing, self.translator.translate(missing, source, TARGET), strict=False))
             if self.cache:
                 self.cache.put_many(fresh, source, TARGET, model)
             known.update(fresh)

@@ -76,7 +76,9 @@ GLOSSARY: dict[str, dict[str, str]] = {
         "sairaanhoitaja (amk)": "Bachelor of Health Care (Registered Nurse)",
     },
 }
-GLOSSARY_VERSION = hashlib.sha1(repr(sorted((l, sorted(t.items())) for l, t in GLOSSARY.items())).encode()).hexdigest()[:8]
+GLOSSARY_VERSION = hashlib.sha1(repr(sorted((l, sorted(t.items())) for l, t in GLOSSARY.items())).encode()).hexdigest()[
+    :8
+]
 
 _PATTERNS = {
     lang: re.compile(

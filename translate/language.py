@@ -61,11 +61,13 @@ MARKER_BONUS = 1.5
 # English (Finnish says -teknikko, -mekaanikko, maisteri, kandidaatti; English -technician).
 MARKERS = {
     "fi": re.compile(r"\((?:ylempi )?AMK\)|\bAvoin (?:yo|AMK)\b"),
-    "sv": re.compile(r"\((?:högre )?YH\)"
-                     r"|\b(?:tekn|fil|med|pol|jur|ekon|farm|odont|teol|agr|civ)\.\s?(?:kand|mag|dr|lic|ing)\b"
-                     r"|\w(?:tekniker|mekaniker|ingenjör|ingenjörsexamen|kandidatexamen|magisterexamen)\b"
-                     r"|\b(?:teknologie|filosofie|medicine|ekonomie|juris|politices) (?:kandidat|magister|doktor|licentiat)\b",
-                     re.IGNORECASE),
+    "sv": re.compile(
+        r"\((?:högre )?YH\)"
+        r"|\b(?:tekn|fil|med|pol|jur|ekon|farm|odont|teol|agr|civ)\.\s?(?:kand|mag|dr|lic|ing)\b"
+        r"|\w(?:tekniker|mekaniker|ingenjör|ingenjörsexamen|kandidatexamen|magisterexamen)\b"
+        r"|\b(?:teknologie|filosofie|medicine|ekonomie|juris|politices) (?:kandidat|magister|doktor|licentiat)\b",
+        re.IGNORECASE,
+    ),
 }
 
 _SAMI = re.compile(r"[đŋŧŊĐŦ]")
@@ -162,7 +164,7 @@ class LanguageDetector:
                 start = end - n + 1
                 if start < 0:
                     break
-                gram = "".join(padded[start:end + 1])
+                gram = "".join(padded[start : end + 1])
                 if gram != " ":
                     row = index.get(gram)
                     if row is not None:

@@ -12,9 +12,28 @@ _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 # from every "<" (quadratic: minutes for 1 MB); a real tag never holds a "<".
 _TAG = re.compile(r"<[a-zA-Z/!][^<>]*>")
 # UTF-8 read as Latin-1/CP1252: "Ã¤" for "ä", "Ã¶" for "ö", "Ã¥" for "å", "â€“" for "–".
-_MOJIBAKE = re.compile(r"[ÃÂâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+_MOJIBAKE = re.compile(
+    r"[ÃÂâ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 
-BLOCK_TAGS = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "dd", "dt", "blockquote", "section", "article"}
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "br",
+    "tr",
+    "dd",
+    "dt",
+    "blockquote",
+    "section",
+    "article",
+}
 
 
 def strip_cdata(text: str) -> str:
@@ -106,7 +125,7 @@ def html_to_text(markup: str | None) -> str | None:
     if not blocks:
         return None
     out = blocks[0]
-    for previous, block in zip(blocks, blocks[1:]):
+    for previous, block in zip(blocks, blocks[1:], strict=False):
         out += ("\n" if previous.startswith("- ") and block.startswith("- ") else "\n\n") + block
     return out
 
@@ -145,18 +164,67 @@ def with_scheme(url: str | None) -> str | None:
 # --- personal data in descriptions -----------------------------------------------------------
 # Addresses of a function or an office stay: the reader needs them to enrol or ask.
 GENERIC_MAILBOXES = {
-    "info", "opinto", "opinnot", "opintotoimisto", "hakutoimisto", "haku", "hakijapalvelut", "admissions", "admission",
-    "kirjaamo", "asiakaspalvelu", "palvelut", "koulutus", "koulutukset", "kurssit", "avoin", "avoinyo", "avoinamk",
-    "studyinfo", "study", "studies", "studentservices", "registrar", "registry", "office", "contact", "kontakt",
-    "expedition", "registrator", "reception", "receptionen", "kansli", "kansliet", "studievagledning", "studievägledning",
-    "studievagledare", "antagning", "antagningen", "utbildning", "utbildningar", "kurser", "vux", "vuxenutbildning",
-    "komvux", "yh", "folkhogskola", "skola", "rektor", "support", "helpdesk", "noreply", "no-reply", "webmaster",
+    "info",
+    "opinto",
+    "opinnot",
+    "opintotoimisto",
+    "hakutoimisto",
+    "haku",
+    "hakijapalvelut",
+    "admissions",
+    "admission",
+    "kirjaamo",
+    "asiakaspalvelu",
+    "palvelut",
+    "koulutus",
+    "koulutukset",
+    "kurssit",
+    "avoin",
+    "avoinyo",
+    "avoinamk",
+    "studyinfo",
+    "study",
+    "studies",
+    "studentservices",
+    "registrar",
+    "registry",
+    "office",
+    "contact",
+    "kontakt",
+    "expedition",
+    "registrator",
+    "reception",
+    "receptionen",
+    "kansli",
+    "kansliet",
+    "studievagledning",
+    "studievägledning",
+    "studievagledare",
+    "antagning",
+    "antagningen",
+    "utbildning",
+    "utbildningar",
+    "kurser",
+    "vux",
+    "vuxenutbildning",
+    "komvux",
+    "yh",
+    "folkhogskola",
+    "skola",
+    "rektor",
+    "support",
+    "helpdesk",
+    "noreply",
+    "no-reply",
+    "webmaster",
 }
 _EMAIL = re.compile(r"([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)")
 # Mobile numbers are a person's: Finnish 04x / 050 (+358 4x, +358 50), Swedish 07x (+46 7x).
 # Switchboards and landlines stay. Fixed-length alternatives: linear time on any input.
-_MOBILE = re.compile(r"(?<![\d+])(?:\+358[ -]?|\b0)(?:4\d|50)(?:[ -]?\d){6,8}(?!\d)"
-                     r"|(?<![\d+])(?:\+46[ -]?|\b0)7[02369](?:[ -]?\d){7}(?!\d)")
+_MOBILE = re.compile(
+    r"(?<![\d+])(?:\+358[ -]?|\b0)(?:4\d|50)(?:[ -]?\d){6,8}(?!\d)"
+    r"|(?<![\d+])(?:\+46[ -]?|\b0)7[02369](?:[ -]?\d){7}(?!\d)"
+)
 EMAIL_MASK = "[e-mail address removed]"
 PHONE_MASK = "[phone number removed]"
 

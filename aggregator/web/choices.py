@@ -40,9 +40,13 @@ async def query_choices(db) -> dict[str, list[tuple[str, str]]]:
         choices["topic"] = [(topic, label or topic) for topic, label in rows.rows]
     if await db.table_exists("courses"):
         labelled = await db.table_exists(LABELS_TABLE)
-        label = f"(select label from [{LABELS_TABLE}] where [column] = 'region' and value = region)" if labelled else "null"
-        rows = await db.execute(f"select region, coalesce({label}, region) from (select distinct region from courses where region is not null)"
-                                " order by 2")
+        label = (
+            f"(select label from [{LABELS_TABLE}] where [column] = 'region' and value = region)" if labelled else "null"
+        )
+        rows = await db.execute(
+            f"select region, coalesce({label}, region) from (select distinct region from courses where region is not null)"
+            " order by 2"
+        )
         choices["region"] = [tuple(row) for row in rows.rows]
         rows = await db.execute("select distinct country from courses where country is not null order by country")
         choices["country"] = [(code, f"{COUNTRIES.get(code, code)} ({code})") for (code,) in rows.rows]

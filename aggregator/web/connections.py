@@ -10,7 +10,6 @@ Only for immutable databases: a snapshot nobody writes while it is served.
 
 from __future__ import annotations
 
-
 # SQLite caps this at its compile-time maximum (2 GB by default); address space, not memory
 MMAP_BYTES = 8 * 2**30
 
@@ -19,4 +18,3 @@ def memory_map_snapshot(conn, database, datasette):
     db = datasette.databases.get(database)
     if db is not None and not db.is_mutable and db.path:
         conn.execute(f"pragma mmap_size = {MMAP_BYTES}")
-

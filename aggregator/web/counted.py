@@ -30,12 +30,46 @@ from aggregator.snapshot import FACET_COUNTS_TABLE, TOPIC_COUNTS_TABLE
 TOPIC_FILTER = "topics__arraycontains"
 # Datasette's lookups that test a listing's own value of a column: the same listings are selected
 # from the counts per value as from the listings
-ROW_LOOKUPS = {"exact", "not", "contains", "endswith", "startswith", "gt", "gte", "lt", "lte", "like", "notlike",
-               "glob", "in", "notin", "isnull", "notnull", "isblank", "notblank"}
+ROW_LOOKUPS = {
+    "exact",
+    "not",
+    "contains",
+    "endswith",
+    "startswith",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "like",
+    "notlike",
+    "glob",
+    "in",
+    "notin",
+    "isnull",
+    "notnull",
+    "isblank",
+    "notblank",
+}
 
 # arguments of a table page that change how it is shown, not which listings it counts
-PRESENTATION_ARGS = ("_facet", "_size", "_sort", "_col", "_nocol", "_allcolumns", "_labels", "_shape", "_json", "_trace",
-                     "_nofacet", "_nocount", "_extra", "_stream", "_dl", "_page")
+PRESENTATION_ARGS = (
+    "_facet",
+    "_size",
+    "_sort",
+    "_col",
+    "_nocol",
+    "_allcolumns",
+    "_labels",
+    "_shape",
+    "_json",
+    "_trace",
+    "_nofacet",
+    "_nocount",
+    "_extra",
+    "_stream",
+    "_dl",
+    "_page",
+)
 
 # per database file (path, size, modification time): its counted columns and whether it counts
 # topics, or None when it has no counts that add up to its listings
@@ -52,8 +86,11 @@ async def counts_of(db) -> tuple[frozenset[str], bool] | None:
     if key not in _counts_of_file:
         found = None
         if await db.table_exists(FACET_COUNTS_TABLE):
-            counted, listings = (await db.execute(
-                f"select (select sum(listings) from [{FACET_COUNTS_TABLE}]), (select count(*) from courses)")).first()
+            counted, listings = (
+                await db.execute(
+                    f"select (select sum(listings) from [{FACET_COUNTS_TABLE}]), (select count(*) from courses)"
+                )
+            ).first()
             if counted == listings:
                 columns = frozenset(await db.table_columns(FACET_COUNTS_TABLE)) - {"listings"}
                 found = (columns, await db.table_exists(TOPIC_COUNTS_TABLE))
@@ -114,8 +151,10 @@ async def value_labels(db, column: str, values: list[Any]) -> dict[tuple[str, An
     keyed as Datasette's own label expansion keys them."""
     if not values or not await db.table_exists(LABELS_TABLE):
         return {}
-    rows = await db.execute(f"select value, label from [{LABELS_TABLE}] where [column] = :column and value in (select value from json_each(:values))",
-                            {"column": column, "values": json.dumps([str(v) for v in values])})
+    rows = await db.execute(
+        f"select value, label from [{LABELS_TABLE}] where [column] = :column and value in (select value from json_each(:values))",
+        {"column": column, "values": json.dumps([str(v) for v in values])},
+    )
     by_text = {value: label for value, label in rows.rows}
     return {(column, v): by_text[str(v)] for v in values if str(v) in by_text}
 
@@ -136,8 +175,10 @@ class CountedFacet(Facet):
         """Whether the page is narrowed by something no index counts (a search, ``_where``, a
         topic): its listings are then read once for every facet together rather than once per
         facet. A page narrowed by columns only counts each facet from an index instead."""
-        return any(key in ("_search", "_where") or key.startswith("_search_") or key.endswith("__arraycontains")
-                   for key in self.request.args)
+        return any(
+            key in ("_search", "_where") or key.startswith("_search_") or key.endswith("__arraycontains")
+            for key in self.request.args
+        )
 
     async def _together(self, columns: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
         """Each column's facet rows from one grouping of the page's listings by all the columns:
@@ -145,16 +186,25 @@ class CountedFacet(Facet):
         then by value in SQLite's order). A search matching 8,000 of 300,000 listings: 4 x 14 ms
         -> one query."""
         grouped = ", ".join(escape_sqlite(c) for c in columns)
-        rows = await self.ds.execute(self.database, f"select {grouped}, count(*) from ({self.sql}) group by {grouped}",
-                                     self.params, truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+        rows = await self.ds.execute(
+            self.database,
+            f"select {grouped}, count(*) from ({self.sql}) group by {grouped}",
+            self.params,
+            truncate=False,
+            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+        )
         tallies = {column: {} for column in columns}
         for row in rows.rows:
             for i, column in enumerate(columns):
                 if row[i] is not None:
                     tallies[column][row[i]] = tallies[column].get(row[i], 0) + row[len(columns)]
-        return {column: [{"value": value, "count": n} for value, n in
-                         sorted(tally.items(), key=lambda item: (-item[1], _sqlite_order(item[0])))[:limit]]
-                for column, tally in tallies.items()}
+        return {
+            column: [
+                {"value": value, "count": n}
+                for value, n in sorted(tally.items(), key=lambda item: (-item[1], _sqlite_order(item[0])))[:limit]
+            ]
+            for column, tally in tallies.items()
+        }
 
     async def facet_results(self):
         results, timed_out = [], []
@@ -176,36 +226,70 @@ class CountedFacet(Facet):
             elif counts is not None and column in counts[3]:
                 table, clauses, params, _ = counts
                 where = " and ".join([*clauses, f"{col} is not null"])
-                sql = (f"select {col} as value, sum(listings) as count from [{table}] where {where}"
-                       f" group by {col} order by count desc, value limit {size + 1}")
+                sql = (
+                    f"select {col} as value, sum(listings) as count from [{table}] where {where}"
+                    f" group by {col} order by count desc, value limit {size + 1}"
+                )
             else:  # Datasette's own column facet query
-                sql = (f"select {col} as value, count(*) as count from ({self.sql}) where {col} is not null"
-                       f" group by {col} order by count desc, value limit {size + 1}")
+                sql = (
+                    f"select {col} as value, count(*) as count from ({self.sql}) where {col} is not null"
+                    f" group by {col} order by count desc, value limit {size + 1}"
+                )
                 params = self.params
             try:
-                rows = together[column] if sql is None else (await self.ds.execute(
-                    self.database, sql, params, truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
+                rows = (
+                    together[column]
+                    if sql is None
+                    else (
+                        await self.ds.execute(
+                            self.database,
+                            sql,
+                            params,
+                            truncate=False,
+                            custom_time_limit=self.ds.setting("facet_time_limit_ms"),
+                        )
+                    ).rows
+                )
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
             shown = rows[:size]
-            expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, [r["value"] for r in shown]) if self.table else {}
-            expanded.update(await value_labels(self.ds.get_database(self.database), column, [r["value"] for r in shown]))
+            expanded = (
+                await self.ds.expand_foreign_keys(self.database, self.table, column, [r["value"] for r in shown])
+                if self.table
+                else {}
+            )
+            expanded.update(
+                await value_labels(self.ds.get_database(self.database), column, [r["value"] for r in shown])
+            )
             values = []
             for row in shown:
                 column_qs = f"{column}__exact" if column.startswith("_") else column
                 selected = (column_qs, str(row["value"])) in pairs
-                toggle = (path_with_removed_args(self.request, {column_qs: str(row["value"])}) if selected
-                          else path_with_added_args(self.request, {column_qs: row["value"]}))
-                values.append({"value": row["value"], "label": expanded.get((column, row["value"]), row["value"]),
-                               "count": row["count"], "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
-                               "selected": selected})
-            results.append({
-                "name": column,
-                "type": self.type,
-                "hideable": source_and_config["source"] != "metadata",
-                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {f"_facet_{self.type}": column})),
-                "results": values,
-                "truncated": len(rows) > size,
-            })
+                toggle = (
+                    path_with_removed_args(self.request, {column_qs: str(row["value"])})
+                    if selected
+                    else path_with_added_args(self.request, {column_qs: row["value"]})
+                )
+                values.append(
+                    {
+                        "value": row["value"],
+                        "label": expanded.get((column, row["value"]), row["value"]),
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(
+                        path_with_removed_args(self.request, {f"_facet_{self.type}": column})
+                    ),
+                    "results": values,
+                    "truncated": len(rows) > size,
+                }
+            )
         return results, timed_out

@@ -45,9 +45,13 @@ async def sitemap_index(datasette, request):
     if db is not None and await db.table_exists(TABLE):
         count = (await db.execute(f"select count(*) from [{TABLE}] where removed_at is null")).first()[0]
     base = _base(datasette, request)
-    parts = "".join(f"<sitemap><loc>{base}/sitemap-{i + 1}.xml</loc></sitemap>" for i in range(max(1, -(-count // PER_SITEMAP))))
-    return Response(f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{parts}</sitemapindex>',
-                    content_type="application/xml; charset=utf-8")
+    parts = "".join(
+        f"<sitemap><loc>{base}/sitemap-{i + 1}.xml</loc></sitemap>" for i in range(max(1, -(-count // PER_SITEMAP)))
+    )
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{parts}</sitemapindex>',
+        content_type="application/xml; charset=utf-8",
+    )
 
 
 async def sitemap_part(datasette, request):
@@ -55,15 +59,22 @@ async def sitemap_part(datasette, request):
     name, db = _database(datasette)
     if db is None or number < 1 or not await db.table_exists(TABLE):
         return Response.text("no such sitemap", status=404)
-    rows = await db.execute(f"select id, coalesce(last_seen, first_seen) from [{TABLE}] where removed_at is null order by rowid"
-                            f" limit {PER_SITEMAP} offset {(number - 1) * PER_SITEMAP}", custom_time_limit=10_000)
+    rows = await db.execute(
+        f"select id, coalesce(last_seen, first_seen) from [{TABLE}] where removed_at is null order by rowid"
+        f" limit {PER_SITEMAP} offset {(number - 1) * PER_SITEMAP}",
+        custom_time_limit=10_000,
+    )
     if not rows.rows and number > 1:
         return Response.text("no such sitemap", status=404)
     base = _base(datasette, request)
-    urls = "".join(f"<url><loc>{escape(base + datasette.urls.row(name, TABLE, listing))}</loc><lastmod>{(seen or '')[:10]}</lastmod></url>"
-                   for listing, seen in rows.rows)
-    return Response(f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
-                    content_type="application/xml; charset=utf-8")
+    urls = "".join(
+        f"<url><loc>{escape(base + datasette.urls.row(name, TABLE, listing))}</loc><lastmod>{(seen or '')[:10]}</lastmod></url>"
+        for listing, seen in rows.rows
+    )
+    return Response(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+        content_type="application/xml; charset=utf-8",
+    )
 
 
 ROUTES = [

@@ -21,9 +21,20 @@ class MethodNotAllowed(Base400):
 
 
 def visitor_mistake(datasette, request, exception):
-    if isinstance(exception, DatasetteError) and exception.status == 500 and str(exception.message).startswith(VISITOR_MISTAKES):
+    if (
+        isinstance(exception, DatasetteError)
+        and exception.status == 500
+        and str(exception.message).startswith(VISITOR_MISTAKES)
+    ):
         return render_error(datasette, request, BadRequest(exception.message))
-    if request.method == "POST" and isinstance(exception, AssertionError) and "only POST to a canned query" in str(exception):
-        return render_error(datasette, request, MethodNotAllowed("This page cannot be posted to: only canned queries that write accept POST."))
+    if (
+        request.method == "POST"
+        and isinstance(exception, AssertionError)
+        and "only POST to a canned query" in str(exception)
+    ):
+        return render_error(
+            datasette,
+            request,
+            MethodNotAllowed("This page cannot be posted to: only canned queries that write accept POST."),
+        )
     return None
-

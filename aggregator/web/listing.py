@@ -16,15 +16,25 @@ def listing_vars(datasette, database: str, request) -> Any:
         listing = request.url_vars.get("pks")
         topics: list[dict[str, str]] = []
         if listing and await db.table_exists("course_topics"):
-            rows = await db.execute("select topic, label, matched_terms, matched_fields from course_topics where course_id = :id order by label",
-                                    {"id": listing})
+            rows = await db.execute(
+                "select topic, label, matched_terms, matched_fields from course_topics where course_id = :id order by label",
+                {"id": listing},
+            )
             for topic, label, terms, fields in rows.rows:
-                topics.append({"topic": topic, "label": label, "terms": ", ".join(json.loads(terms or "[]")),
-                               "fields": ", ".join(json.loads(fields or "[]"))})
+                topics.append(
+                    {
+                        "topic": topic,
+                        "label": label,
+                        "terms": ", ".join(json.loads(terms or "[]")),
+                        "fields": ", ".join(json.loads(fields or "[]")),
+                    }
+                )
         also: list[dict[str, str]] = []
         if listing and await db.table_exists("course_duplicates"):
-            rows = await db.execute("select source, url, source_url from course_duplicates where duplicate_of = :id order by source",
-                                    {"id": listing})
+            rows = await db.execute(
+                "select source, url, source_url from course_duplicates where duplicate_of = :id order by source",
+                {"id": listing},
+            )
             also = [{"source": source, "url": url or source_url} for source, url, source_url in rows.rows]
         return {"listing_topics": topics, "listing_labels": await all_value_labels(db), "listing_also": also}
 

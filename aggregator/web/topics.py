@@ -75,7 +75,9 @@ class TopicFacet(Facet):
             return {}
         rows = await db.execute(
             f"select shown.value, (select label from [{TOPIC_TABLE}] where topic = shown.value and label is not null limit 1)"
-            " from json_each(:topics) as shown", {"topics": json.dumps(values)})
+            " from json_each(:topics) as shown",
+            {"topics": json.dumps(values)},
+        )
         return {topic: label for topic, label in rows.rows if label}
 
     async def facet_results(self):
@@ -90,16 +92,27 @@ class TopicFacet(Facet):
                 # a snapshot's page narrowed by counted columns only: per topic from its counts
                 # (a topic's page needs which other topics its listings carry: not in the counts)
                 where = f"where {' and '.join(counts[1])}" if counts[1] else ""
-                sql, params = (f"select topic as value, sum(listings) as count from [{TOPIC_COUNTS_TABLE}] {where}"
-                               f" group by topic order by count desc, topic limit {size + 1}"), counts[2]
+                sql, params = (
+                    (
+                        f"select topic as value, sum(listings) as count from [{TOPIC_COUNTS_TABLE}] {where}"
+                        f" group by topic order by count desc, topic limit {size + 1}"
+                    ),
+                    counts[2],
+                )
             elif column == TOPICS_COLUMN and self.table == "courses" and await self._on_every_listing():
-                sql, params = (f"select topic as value, count(*) as count from [{TOPIC_TABLE}] group by topic"
-                               f" order by count(*) desc, topic limit {size + 1}"), {}
+                sql, params = (
+                    (
+                        f"select topic as value, count(*) as count from [{TOPIC_TABLE}] group by topic"
+                        f" order by count(*) desc, topic limit {size + 1}"
+                    ),
+                    {},
+                )
             else:
                 sql, params = topic_counts_sql(self.sql, column, size + 1), self.params
             try:
-                rows = await self.ds.execute(self.database, sql, params, truncate=False,
-                                             custom_time_limit=self.ds.setting("facet_time_limit_ms"))
+                rows = await self.ds.execute(
+                    self.database, sql, params, truncate=False, custom_time_limit=self.ds.setting("facet_time_limit_ms")
+                )
             except QueryInterrupted:
                 timed_out.append(column)
                 continue
@@ -110,17 +123,30 @@ class TopicFacet(Facet):
                 value = str(row["value"])
                 arg = {f"{column}__arraycontains": value}
                 selected = (f"{column}__arraycontains", value) in pairs
-                toggle = path_with_removed_args(self.request, arg) if selected else path_with_added_args(self.request, arg)
-                values.append({"value": value, "label": labels.get(value, value), "count": row["count"],
-                               "toggle_url": self.ds.absolute_url(self.request, toggle), "selected": selected})
-            results.append({
-                "name": column,
-                "type": self.type,
-                "results": values,
-                "hideable": source_and_config["source"] != "metadata",
-                "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {f"_facet_{self.type}": column})),
-                "truncated": len(rows) > size,
-            })
+                toggle = (
+                    path_with_removed_args(self.request, arg) if selected else path_with_added_args(self.request, arg)
+                )
+                values.append(
+                    {
+                        "value": value,
+                        "label": labels.get(value, value),
+                        "count": row["count"],
+                        "toggle_url": self.ds.absolute_url(self.request, toggle),
+                        "selected": selected,
+                    }
+                )
+            results.append(
+                {
+                    "name": column,
+                    "type": self.type,
+                    "results": values,
+                    "hideable": source_and_config["source"] != "metadata",
+                    "toggle_url": self.ds.urls.path(
+                        path_with_removed_args(self.request, {f"_facet_{self.type}": column})
+                    ),
+                    "truncated": len(rows) > size,
+                }
+            )
         return results, timed_out
 
 
@@ -141,9 +167,13 @@ def topic_lookup(request, database, table, datasette):
         clauses, params = [], {}
         for i, value in enumerate(values):
             # max(rowid): the number of listings, near enough and without counting them
-            share = (await db.execute(
-                f"select (select count(*) from [{TOPIC_TABLE}] where topic = :topic) * 1.0"
-                " / max(1, (select max(rowid) from courses))", {"topic": value})).first()[0]
+            share = (
+                await db.execute(
+                    f"select (select count(*) from [{TOPIC_TABLE}] where topic = :topic) * 1.0"
+                    " / max(1, (select max(rowid) from courses))",
+                    {"topic": value},
+                )
+            ).first()[0]
             if share < TOPIC_LOOKUP_MAX_SHARE:
                 clauses.append(f"[id] in (select course_id from [{TOPIC_TABLE}] where topic = :topic_tagged_{i})")
                 params[f"topic_tagged_{i}"] = value

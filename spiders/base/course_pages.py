@@ -14,7 +14,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from scrapy.http import Response
 
@@ -44,7 +45,9 @@ class HtmlCourseSpider(ProviderSiteSpider):
         lang = schemaorg.page_language(response.text) or self.languages[0]
         order = [lang] + [l for l in self.languages if l != lang]
         title = pages.text_of(self._html(response, self.title_css)) or None
-        description = self._html(response, self.description_css) or None  # HTML: the clean pipeline makes paragraphs of it
+        description = (
+            self._html(response, self.description_css) or None
+        )  # HTML: the clean pipeline makes paragraphs of it
         page_facts = pages.key_values(self._html(response, self.details_css)) if self.details_css else {}
         instances = response.css(self.instance_css) if self.instance_css else []
         blocks = [(index, pages.key_values(node.get())) for index, node in enumerate(instances, 1)] or [(0, {})]

@@ -17,7 +17,8 @@ failed and what to try.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
@@ -68,8 +69,11 @@ class JsonApiSpider(SourceSpider):
             text = response.body.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             self.count("errors/invalid_utf8")
-            self.logger.error("The response from %s is not valid UTF-8 (%s); the record is skipped and the stored "
-                              "listing kept.", response.url, exc)
+            self.logger.error(
+                "The response from %s is not valid UTF-8 (%s); the record is skipped and the stored listing kept.",
+                response.url,
+                exc,
+            )
             return None
         try:
             return json.loads(text)
@@ -82,4 +86,3 @@ class JsonApiSpider(SourceSpider):
                 exc,
             )
             return None
-

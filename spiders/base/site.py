@@ -28,8 +28,9 @@ sitemaps with Scrapy's own sitemap parser (``scrapy.utils.sitemap``) instead.
 from __future__ import annotations
 
 import re
-from datetime import timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -79,7 +80,11 @@ class ProviderSiteSpider(SourceSpider):
     def update_settings(cls, settings) -> None:
         super().update_settings(settings)
         # the page cache lives beside the database it serves (one per database, as the logs)
-        settings.set("HTTPCACHE_DIR", str(beside_db(settings.get("AGGREGATOR_DB") or "aggregator.db", "httpcache")), priority="spider")
+        settings.set(
+            "HTTPCACHE_DIR",
+            str(beside_db(settings.get("AGGREGATOR_DB") or "aggregator.db", "httpcache")),
+            priority="spider",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if not getattr(self, "default_base_url", "") and self.site_url:
@@ -96,12 +101,12 @@ class ProviderSiteSpider(SourceSpider):
     def fetch_url(self, path_or_url: str) -> str:
         """Where to fetch a site path (or a real absolute address) from: under ``base_url``."""
         if path_or_url == self.site_root or path_or_url.startswith(self.site_root + "/"):
-            path_or_url = path_or_url[len(self.site_root):] or "/"
+            path_or_url = path_or_url[len(self.site_root) :] or "/"
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base_url))
         if path_or_url.startswith(origin + "/") and not path_or_url.startswith(self.base_url + "/"):
             # a root-relative link of a copy served under a path (a replay server's host
             # folder) resolves to the server's root: it is a path of the site
-            path_or_url = path_or_url[len(origin):]
+            path_or_url = path_or_url[len(origin) :]
         if re.match(r"https?://", path_or_url):
             return path_or_url
         return self.base_url + "/" + path_or_url.lstrip("/")
@@ -109,7 +114,7 @@ class ProviderSiteSpider(SourceSpider):
     def public_url(self, url: str) -> str:
         """The page's real address: a replayed copy's address mapped back to ``site_url``."""
         if self.site_url and url.startswith(self.base_url) and self.base_url != self.site_root:
-            return self.site_root + url[len(self.base_url):]
+            return self.site_root + url[len(self.base_url) :]
         return url
 
     def on_site(self, url: str) -> bool:
@@ -121,7 +126,7 @@ class ProviderSiteSpider(SourceSpider):
         return False
 
     def is_course_page(self, url: str) -> bool:
-        path = url[len(self.base_url):] if url.startswith(self.base_url) else urlsplit(url).path
+        path = url[len(self.base_url) :] if url.startswith(self.base_url) else urlsplit(url).path
         return not self._pages or any(p.search(path) for p in self._pages)
 
     # --- discovery -----------------------------------------------------------------------------
@@ -135,8 +140,12 @@ class ProviderSiteSpider(SourceSpider):
         return scrapy.Request(url, callback=self.parse_listing, errback=self.on_request_error)
 
     def page_request(self, url: str, lastmod: str | None = None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_course_page, errback=self.on_request_error,
-                              meta={"sitemap_lastmod": lastmod} if lastmod else {})
+        return scrapy.Request(
+            url,
+            callback=self.parse_course_page,
+            errback=self.on_request_error,
+            meta={"sitemap_lastmod": lastmod} if lastmod else {},
+        )
 
     def parse_sitemap(self, response: Response) -> Iterable[scrapy.Request]:
         """Sitemaps, sitemap indexes and robots.txt: nested sitemaps that match
@@ -152,7 +161,9 @@ class ProviderSiteSpider(SourceSpider):
                 body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
             except (OSError, ValueError) as exc:
                 self.count("errors/invalid_sitemap")
-                self.logger.error("Cannot unpack the sitemap %s (%s); its pages are not read this time.", response.url, exc)
+                self.logger.error(
+                    "Cannot unpack the sitemap %s (%s); its pages are not read this time.", response.url, exc
+                )
                 return
         try:
             sitemap = Sitemap(body)
@@ -160,10 +171,14 @@ class ProviderSiteSpider(SourceSpider):
             sitemap, problem = None, f"not valid XML ({exc})"
         else:
             # lxml recovers from almost anything: an HTML error page parses too, as an "html" root
-            problem = None if sitemap.type in ("urlset", "sitemapindex") else f"not a sitemap (its root is <{sitemap.type}>)"
+            problem = (
+                None if sitemap.type in ("urlset", "sitemapindex") else f"not a sitemap (its root is <{sitemap.type}>)"
+            )
         if problem:
             self.count("errors/invalid_sitemap")
-            self.logger.error("%s is %s; its pages are not read this time, and the run marks nothing removed.", response.url, problem)
+            self.logger.error(
+                "%s is %s; its pages are not read this time, and the run marks nothing removed.", response.url, problem
+            )
             return
         self.count("sitemaps")
         for entry in sitemap:
@@ -184,7 +199,12 @@ class ProviderSiteSpider(SourceSpider):
         """A listing page: its links to course pages, and its next page."""
         for href in response.css(self.course_link_css + "::attr(href)").getall() if self.course_link_css else []:
             url = self.fetch_url(response.urljoin(href.strip()))
-            if url.startswith(("http://", "https://")) and self.on_site(url) and self.is_course_page(url) and url not in self.pages_seen:
+            if (
+                url.startswith(("http://", "https://"))
+                and self.on_site(url)
+                and self.is_course_page(url)
+                and url not in self.pages_seen
+            ):
                 self.pages_seen.add(url)
                 yield self.page_request(url)
         following = response.css(self.next_page_css + "::attr(href)").get() if self.next_page_css else None
@@ -195,7 +215,9 @@ class ProviderSiteSpider(SourceSpider):
     def parse_course_page(self, response: Response) -> Iterable[Any]:
         if not hasattr(response, "text"):
             self.count("errors/not_html")
-            self.logger.error("%s is not a text page (%s); skipped.", response.url, response.headers.get("Content-Type"))
+            self.logger.error(
+                "%s is not a text page (%s); skipped.", response.url, response.headers.get("Content-Type")
+            )
             return
         self.count("pages")
         found = 0
@@ -219,7 +241,7 @@ class ProviderSiteSpider(SourceSpider):
         lastmod = response.meta.get("sitemap_lastmod")  # the site's own word; a server's file time is not
         if lastmod and not listing.source_modified_at:
             when = moment(lastmod)
-            listing.source_modified_at = when.astimezone(timezone.utc).isoformat(timespec="seconds") if when else None
+            listing.source_modified_at = when.astimezone(UTC).isoformat(timespec="seconds") if when else None
 
     def page_listings(self, response: Response) -> Iterable[Course]:
         raise NotImplementedError(f"{type(self).__name__} must define page_listings(response)")

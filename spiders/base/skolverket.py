@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import scrapy
 
 from spiders.base.json_api import JsonApiSpider, split_argument
 from spiders.extract.skolverket import scb_code
-
 
 PAGE_WINDOW = 4  # pages of one listing in flight at once (the per-host concurrency)
 
@@ -32,7 +32,9 @@ class SkolverketApiSpider(JsonApiSpider):
     page_param = "page"
     size_param = "size"
 
-    def __init__(self, *args: Any, municipalities: str | None = None, page_size: str | int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, municipalities: str | None = None, page_size: str | int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         codes = [scb_code(c) for c in split_argument(municipalities)]
         if any(c is None for c in codes):
@@ -43,7 +45,9 @@ class SkolverketApiSpider(JsonApiSpider):
             self.page_size = int(page_size)
 
     # --- paging ------------------------------------------------------------------------------
-    def page_request(self, path: str, callback: Callable[..., Any], page: int, params: dict[str, Any] | None = None, **kwargs: Any) -> scrapy.Request:
+    def page_request(
+        self, path: str, callback: Callable[..., Any], page: int, params: dict[str, Any] | None = None, **kwargs: Any
+    ) -> scrapy.Request:
         query = {**(params or {}), self.page_param: page, self.size_param: self.page_size}
         cb_kwargs = {"page": page, **kwargs.pop("cb_kwargs", {})}
         return self.api_request(path, callback, params=query, cb_kwargs=cb_kwargs, **kwargs)
@@ -73,7 +77,15 @@ class SkolverketApiSpider(JsonApiSpider):
             lists += [v for v in embedded.values() if isinstance(v, list)]
         return max(map(len, lists), default=0)
 
-    def further_pages(self, payload: Any, page: int, path: str, callback: Callable[..., Any], params: dict[str, Any] | None = None, **kwargs: Any) -> Iterator[scrapy.Request]:
+    def further_pages(
+        self,
+        payload: Any,
+        page: int,
+        path: str,
+        callback: Callable[..., Any],
+        params: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Iterator[scrapy.Request]:
         """The next pages of this listing: from page 0 the first page of each lane, from any
         other page the next one of its lane, until the planned count or an empty page."""
         key = path + json.dumps(params or {}, sort_keys=True, default=str)

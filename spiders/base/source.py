@@ -9,11 +9,18 @@ a document that no longer reads as a listing is counted and kept (``extracted``)
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.exceptions import CannotResolveHostError, DownloadCancelledError, DownloadConnectionRefusedError, DownloadTimeoutError, IgnoreRequest
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError, TimeoutError
 
 from spiders.items import Kept
@@ -60,9 +67,7 @@ class SourceSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.base_url = (base_url or self.default_base_url).rstrip("/")
         if not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(
-                f"{self.name}: base_url must start with http:// or https://, got {self.base_url!r}"
-            )
+            raise ValueError(f"{self.name}: base_url must start with http:// or https://, got {self.base_url!r}")
 
     def discovery_requests(self) -> Iterable[scrapy.Request]:
         raise NotImplementedError(f"{type(self).__name__} must define discovery_requests()")
@@ -82,8 +87,12 @@ class SourceSpider(scrapy.Spider):
         if pages <= limit:
             return False
         self.count("errors/page_cap")
-        self.logger.error("%s: the source says there are more pages than the %d read (AGGREGATOR_MAX_PAGES); "
-                          "stopped there, and the run is flagged.", where, limit)
+        self.logger.error(
+            "%s: the source says there are more pages than the %d read (AGGREGATOR_MAX_PAGES); "
+            "stopped there, and the run is flagged.",
+            where,
+            limit,
+        )
         return True
 
     def extracted(self, build: Callable[[], Any], where: str, source_id: Any = None) -> Iterable[Any]:
@@ -135,9 +144,7 @@ class SourceSpider(scrapy.Spider):
             self.logger.error("Connection refused by %s (after retries); skipped.", request.url)
         elif failure.check(DNSLookupError, CannotResolveHostError):
             self.count("errors/dns")
-            self.logger.error(
-                "Cannot resolve the host of %s; check base_url and the network.", request.url
-            )
+            self.logger.error("Cannot resolve the host of %s; check base_url and the network.", request.url)
         else:
             self.count(f"errors/{failure.type.__name__}")
             self.logger.error("Request to %s failed: %r; skipped.", request.url, failure.value)

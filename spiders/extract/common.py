@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -99,7 +99,8 @@ def text_fields(titles: dict[str, str], descriptions: dict[str, str], order: lis
         "description": descriptions.get(description_lang) if description_lang else None,
         "description_lang": description_lang,
         "description_i18n": descriptions,
-        "copied_variants": copied_variants("title", titles, primary) + copied_variants("description", descriptions, description_lang),
+        "copied_variants": copied_variants("title", titles, primary)
+        + copied_variants("description", descriptions, description_lang),
     }
 
 
@@ -131,4 +132,4 @@ def moment(value: object) -> datetime | None:
             parsed = parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError):
             return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import LIVE, WITHDRAWN, first_present, iso_date, local_to_iso, record_state, term_of, text_fields
+from spiders.extract.common import (
+    LIVE,
+    WITHDRAWN,
+    first_present,
+    iso_date,
+    local_to_iso,
+    record_state,
+    term_of,
+    text_fields,
+)
 from spiders.items import Course, Kept
 
 # Kouta's publication states (toteutus.tila). The external API lists published documents; a
@@ -263,31 +272,32 @@ def toteutus_to_course(
     application = _application(toteutus)
     credits = _credits(md, koulutus_md)
     eqf = _eqf(koulutus)
-    education_type = md.get("tyyppi") or toteutus.get("koulutustyyppi") or koulutus.get(
-        "koulutustyyppi"
-    )
+    education_type = md.get("tyyppi") or toteutus.get("koulutustyyppi") or koulutus.get("koulutustyyppi")
 
     extras: dict[str, Any] = {
         "koulutus_oid": toteutus.get("koulutusOid") or koulutus.get("oid"),
-        "koulutustyyppi_path": toteutus.get("koulutustyyppiPath")
-        or koulutus.get("koulutustyyppiPath"),
+        "koulutustyyppi_path": toteutus.get("koulutustyyppiPath") or koulutus.get("koulutustyyppiPath"),
         "kielivalinta": declared,
         "koulutus_codes": sorted(
-            {strip_version(k.get("koodiUri")) for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
-             if isinstance(k, dict) and strip_version(k.get("koodiUri"))}
+            {
+                strip_version(k.get("koodiUri"))
+                for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
+                if isinstance(k, dict) and strip_version(k.get("koodiUri"))
+            }
         ),
         # the programme's own name and its qualification titles: what its level is read from
         "koulutus_name": texts(koulutus.get("nimi")) or None,
         "qualification_titles": [
-            texts(t.get("nimi")) for t in koulutus_md.get("tutkintonimike") or [] if isinstance(t, dict) and texts(t.get("nimi"))
+            texts(t.get("nimi"))
+            for t in koulutus_md.get("tutkintonimike") or []
+            if isinstance(t, dict) and texts(t.get("nimi"))
         ],
         "official_names": [
-            texts(k.get("nimi")) for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
+            texts(k.get("nimi"))
+            for k in koulutus.get("koulutukset") or toteutus.get("koulutukset") or []
             if isinstance(k, dict) and texts(k.get("nimi"))
         ],
-        "keywords": sorted(
-            {a.get("arvo") for a in md.get("asiasanat") or [] if isinstance(a, dict) and a.get("arvo")}
-        ),
+        "keywords": sorted({a.get("arvo") for a in md.get("asiasanat") or [] if isinstance(a, dict) and a.get("arvo")}),
         "occupations": sorted(
             {a.get("arvo") for a in md.get("ammattinimikkeet") or [] if isinstance(a, dict) and a.get("arvo")}
         ),

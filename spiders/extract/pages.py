@@ -10,21 +10,60 @@ guesses.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 from bs4 import BeautifulSoup, Tag
 
 # --- dates ---------------------------------------------------------------------------------
-_FI_MONTH_STEMS = ["tammi", "helmi", "maalis", "huhti", "touko", "kesä", "heinä", "elo", "syys", "loka", "marras", "joulu"]
-_SV_MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"]
-_EN_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+_FI_MONTH_STEMS = [
+    "tammi",
+    "helmi",
+    "maalis",
+    "huhti",
+    "touko",
+    "kesä",
+    "heinä",
+    "elo",
+    "syys",
+    "loka",
+    "marras",
+    "joulu",
+]
+_SV_MONTHS = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+_EN_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 
 
 def _month_names() -> dict[str, int]:
     names: dict[str, int] = {}
-    for number, (stem, sv, en) in enumerate(zip(_FI_MONTH_STEMS, _SV_MONTHS, _EN_MONTHS), 1):
+    for number, (stem, sv, en) in enumerate(zip(_FI_MONTH_STEMS, _SV_MONTHS, _EN_MONTHS, strict=False), 1):
         names[stem + "kuu"] = number  # toukokuu, toukokuuta, toukokuussa: the suffix is matched by \w*
         names[stem + "k"] = number  # touko­k. (abbreviation)
         names[sv] = number
@@ -44,8 +83,12 @@ _YEAR = r"(?P<{name}>(?:19|20)\d\d)"
 _DATE_FORMS = [
     r"{y1}-(?P<m1>[01]\d)-(?P<d1>[0-3]\d)".format(y1=_YEAR.format(name="y1")),
     r"(?P<d2>[0-3]?\d)\.(?P<m2>[01]?\d)\.(?:{y2}|(?P<yy2>\d\d)(?!\d))?".format(y2=_YEAR.format(name="y2")),
-    r"{d3}\s*(?:of\s+)?{m3}(?:\s*,?\s*{y3})?".format(d3=_DAY.format(name="d3"), m3=_MONTH.format(name="m3"), y3=_YEAR.format(name="y3")),
-    r"{m4}\s+{d4}(?:\s*,\s*{y4})?".format(m4=_MONTH.format(name="m4"), d4=_DAY.format(name="d4"), y4=_YEAR.format(name="y4")),
+    r"{d3}\s*(?:of\s+)?{m3}(?:\s*,?\s*{y3})?".format(
+        d3=_DAY.format(name="d3"), m3=_MONTH.format(name="m3"), y3=_YEAR.format(name="y3")
+    ),
+    r"{m4}\s+{d4}(?:\s*,\s*{y4})?".format(
+        m4=_MONTH.format(name="m4"), d4=_DAY.format(name="d4"), y4=_YEAR.format(name="y4")
+    ),
 ]
 _DATE = re.compile(r"(?<![\w.])(?:" + "|".join(f"(?:{form})" for form in _DATE_FORMS) + r")", re.IGNORECASE)
 # "2-6 maj 2027", "12.-16.1.2027": the first day shares the month and year of the second date
@@ -128,13 +171,29 @@ def one_date(text: str | None) -> str | None:
 # --- credits -------------------------------------------------------------------------------
 # Unit words as pages write them -> the project's credit units (pipelines.vocabularies.ECTS)
 CREDIT_UNITS = {
-    "op": "opintopiste", "opintopiste": "opintopiste", "opintopistettä": "opintopiste", "opintopistettä.": "opintopiste",
-    "sp": "opintopiste", "studiepoäng": "opintopiste", "studiepoang": "opintopiste",
-    "osp": "osaamispiste", "osaamispiste": "osaamispiste", "osaamispistettä": "osaamispiste", "kompetenspoäng": "osaamispiste",
-    "hp": "högskolepoäng", "högskolepoäng": "högskolepoäng",
-    "yh-poäng": "yh-poäng", "yhp": "yh-poäng",
-    "ects": "ects", "ects credits": "ects", "ects credit": "ects", "ects-credits": "ects", "ects-poäng": "ects",
-    "credits": "ects", "credit": "ects", "cr": "ects",
+    "op": "opintopiste",
+    "opintopiste": "opintopiste",
+    "opintopistettä": "opintopiste",
+    "opintopistettä.": "opintopiste",
+    "sp": "opintopiste",
+    "studiepoäng": "opintopiste",
+    "studiepoang": "opintopiste",
+    "osp": "osaamispiste",
+    "osaamispiste": "osaamispiste",
+    "osaamispistettä": "osaamispiste",
+    "kompetenspoäng": "osaamispiste",
+    "hp": "högskolepoäng",
+    "högskolepoäng": "högskolepoäng",
+    "yh-poäng": "yh-poäng",
+    "yhp": "yh-poäng",
+    "ects": "ects",
+    "ects credits": "ects",
+    "ects credit": "ects",
+    "ects-credits": "ects",
+    "ects-poäng": "ects",
+    "credits": "ects",
+    "credit": "ects",
+    "cr": "ects",
 }
 _NUMBER = r"\d+(?:[.,]\d+)?"
 _UNIT = "|".join(sorted((re.escape(u) for u in CREDIT_UNITS), key=len, reverse=True))
@@ -170,15 +229,30 @@ def credits(text: str | None) -> Credits | None:
 
 
 # --- prices --------------------------------------------------------------------------------
-_FREE = re.compile(r"\b(free of charge|free|no fee|maksuton|ilmainen|maksutonta|avgiftsfri|kostnadsfri|gratis)\b", re.IGNORECASE)
-_CURRENCY = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euroa": "EUR", "e": "EUR", "kr": "SEK", "sek": "SEK", "kronor": "SEK", ":-": "SEK"}
+_FREE = re.compile(
+    r"\b(free of charge|free|no fee|maksuton|ilmainen|maksutonta|avgiftsfri|kostnadsfri|gratis)\b", re.IGNORECASE
+)
+_CURRENCY = {
+    "€": "EUR",
+    "eur": "EUR",
+    "euro": "EUR",
+    "euroa": "EUR",
+    "e": "EUR",
+    "kr": "SEK",
+    "sek": "SEK",
+    "kronor": "SEK",
+    ":-": "SEK",
+}
 _CURRENCY_WORD = r"(?P<{name}>€|eur(?:o|oa)?|sek|kr(?:onor)?|:-)"
 _PRICE = re.compile(
     r"(?:{c1}\s*(?P<a1>\d[\d\s]*(?:[.,]\d+)?)|(?P<a2>\d[\d\s]*(?:[.,]\d+)?)\s*{c2})".format(
-        c1=_CURRENCY_WORD.format(name="c1"), c2=_CURRENCY_WORD.format(name="c2")),
+        c1=_CURRENCY_WORD.format(name="c1"), c2=_CURRENCY_WORD.format(name="c2")
+    ),
     re.IGNORECASE,
 )
-_PER = re.compile(r"/\s*(op|opintopiste|credit|ects|hp|osp)\b|per\s+(credit|op|hp)\b|(?:euroa|€)\s*/\s*(op)\b", re.IGNORECASE)
+_PER = re.compile(
+    r"/\s*(op|opintopiste|credit|ects|hp|osp)\b|per\s+(credit|op|hp)\b|(?:euroa|€)\s*/\s*(op)\b", re.IGNORECASE
+)
 
 
 @dataclass
@@ -189,7 +263,7 @@ class Price:
 
 
 def price(text: str | None) -> Price | None:
-    """"EUR 12 / credit" -> 12 EUR per credit; "120 €", "1 200 kr", "Maksuton" -> 0. None when
+    """ "EUR 12 / credit" -> 12 EUR per credit; "120 €", "1 200 kr", "Maksuton" -> 0. None when
     the text names no price."""
     if not text:
         return None
@@ -205,10 +279,35 @@ def price(text: str | None) -> Price | None:
 
 # --- languages and modes -------------------------------------------------------------------
 LANGUAGE_NAMES = {
-    "fi": "fi", "fin": "fi", "finnish": "fi", "suomi": "fi", "suomeksi": "fi", "finska": "fi", "suomenkielinen": "fi",
-    "sv": "sv", "swe": "sv", "swedish": "sv", "ruotsi": "sv", "ruotsiksi": "sv", "svenska": "sv", "ruotsinkielinen": "sv",
-    "en": "en", "eng": "en", "english": "en", "englanti": "en", "englanniksi": "en", "engelska": "en", "englanninkielinen": "en",
-    "se": "se", "sami": "se", "saame": "se", "samiska": "se", "de": "de", "german": "de", "saksa": "de", "tyska": "de",
+    "fi": "fi",
+    "fin": "fi",
+    "finnish": "fi",
+    "suomi": "fi",
+    "suomeksi": "fi",
+    "finska": "fi",
+    "suomenkielinen": "fi",
+    "sv": "sv",
+    "swe": "sv",
+    "swedish": "sv",
+    "ruotsi": "sv",
+    "ruotsiksi": "sv",
+    "svenska": "sv",
+    "ruotsinkielinen": "sv",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "englanti": "en",
+    "englanniksi": "en",
+    "engelska": "en",
+    "englanninkielinen": "en",
+    "se": "se",
+    "sami": "se",
+    "saame": "se",
+    "samiska": "se",
+    "de": "de",
+    "german": "de",
+    "saksa": "de",
+    "tyska": "de",
 }
 
 
@@ -274,21 +373,130 @@ def _visible_text(tree: Tag) -> str:
 
 # Labels of key:value blocks in the three languages -> the field they state.
 LABELS = {
-    "dates": ["time", "dates", "date", "duration", "period", "implementation", "aika", "ajankohta", "toteutusaika",
-              "toteutus", "kesto", "opetusaika", "tid", "datum", "period", "kurstid", "studietid", "kursperiod"],
-    "start": ["start", "starts", "start date", "begins", "alkaa", "alkamisaika", "alkamispäivä", "kursstart", "startdatum", "start datum", "börjar"],
-    "place": ["place", "location", "venue", "campus", "paikka", "toteutuspaikka", "opetuspaikka", "paikkakunta", "plats",
-              "ort", "studieort", "kursort", "studieort/plats"],
-    "credits": ["extent", "scope", "credits", "size", "laajuus", "opintopisteet", "omfattning", "poäng", "högskolepoäng"],
-    "enrolment_end": ["enrolment by", "enrollment by", "registration by", "application deadline", "apply by", "enrolment",
-                      "registration", "ilmoittautuminen", "ilmoittaudu viimeistään", "ilmoittautuminen päättyy", "haku päättyy",
-                      "hakuaika", "sista anmälningsdag", "anmälan senast", "anmälan", "sista ansökningsdag", "ansökan"],
-    "price": ["price", "fee", "cost", "costs", "hinta", "maksu", "osallistumismaksu", "kurssimaksu", "pris", "avgift", "kostnad", "kursavgift"],
-    "language": ["language", "language of instruction", "teaching language", "kieli", "opetuskieli", "toteutuskieli",
-                 "språk", "undervisningsspråk"],
-    "mode": ["mode", "study mode", "format", "mode of study", "toteutustapa", "opetusmuoto", "opiskelumuoto", "studieform",
-             "undervisningsform", "distans/plats"],
-    "provider": ["organiser", "organizer", "provider", "järjestäjä", "toteuttaja", "anordnare", "arrangör", "utbildningsanordnare"],
+    "dates": [
+        "time",
+        "dates",
+        "date",
+        "duration",
+        "period",
+        "implementation",
+        "aika",
+        "ajankohta",
+        "toteutusaika",
+        "toteutus",
+        "kesto",
+        "opetusaika",
+        "tid",
+        "datum",
+        "period",
+        "kurstid",
+        "studietid",
+        "kursperiod",
+    ],
+    "start": [
+        "start",
+        "starts",
+        "start date",
+        "begins",
+        "alkaa",
+        "alkamisaika",
+        "alkamispäivä",
+        "kursstart",
+        "startdatum",
+        "start datum",
+        "börjar",
+    ],
+    "place": [
+        "place",
+        "location",
+        "venue",
+        "campus",
+        "paikka",
+        "toteutuspaikka",
+        "opetuspaikka",
+        "paikkakunta",
+        "plats",
+        "ort",
+        "studieort",
+        "kursort",
+        "studieort/plats",
+    ],
+    "credits": [
+        "extent",
+        "scope",
+        "credits",
+        "size",
+        "laajuus",
+        "opintopisteet",
+        "omfattning",
+        "poäng",
+        "högskolepoäng",
+    ],
+    "enrolment_end": [
+        "enrolment by",
+        "enrollment by",
+        "registration by",
+        "application deadline",
+        "apply by",
+        "enrolment",
+        "registration",
+        "ilmoittautuminen",
+        "ilmoittaudu viimeistään",
+        "ilmoittautuminen päättyy",
+        "haku päättyy",
+        "hakuaika",
+        "sista anmälningsdag",
+        "anmälan senast",
+        "anmälan",
+        "sista ansökningsdag",
+        "ansökan",
+    ],
+    "price": [
+        "price",
+        "fee",
+        "cost",
+        "costs",
+        "hinta",
+        "maksu",
+        "osallistumismaksu",
+        "kurssimaksu",
+        "pris",
+        "avgift",
+        "kostnad",
+        "kursavgift",
+    ],
+    "language": [
+        "language",
+        "language of instruction",
+        "teaching language",
+        "kieli",
+        "opetuskieli",
+        "toteutuskieli",
+        "språk",
+        "undervisningsspråk",
+    ],
+    "mode": [
+        "mode",
+        "study mode",
+        "format",
+        "mode of study",
+        "toteutustapa",
+        "opetusmuoto",
+        "opiskelumuoto",
+        "studieform",
+        "undervisningsform",
+        "distans/plats",
+    ],
+    "provider": [
+        "organiser",
+        "organizer",
+        "provider",
+        "järjestäjä",
+        "toteuttaja",
+        "anordnare",
+        "arrangör",
+        "utbildningsanordnare",
+    ],
     "code": ["course code", "code", "tunnus", "opintojakson tunnus", "toteutuksen tunnus", "kurskod", "kod"],
     "credential": ["qualification", "degree", "certificate", "tutkinto", "todistus", "examen", "intyg"],
 }

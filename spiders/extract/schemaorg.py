@@ -21,8 +21,9 @@ The schema.org properties read (https://schema.org/Course, /CourseInstance,
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import extruct
 import lxml.etree
@@ -75,7 +76,11 @@ def _compact_rdfa(graph: list[dict[str, Any]]) -> list[dict[str, Any]]:
             items = []
             for value in values if isinstance(values, list) else [values]:
                 if isinstance(value, dict) and "@value" in value:
-                    items.append({"@value": value["@value"], "@language": value["@language"]} if value.get("@language") else value["@value"])
+                    items.append(
+                        {"@value": value["@value"], "@language": value["@language"]}
+                        if value.get("@language")
+                        else value["@value"]
+                    )
                 elif isinstance(value, dict) and value.get("@id") in by_id and value["@id"] not in path:
                     referenced.add(value["@id"])
                     items.append(compact(by_id[value["@id"]], path + (value["@id"],)))
@@ -86,7 +91,7 @@ def _compact_rdfa(graph: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     typed = [n for n in graph if isinstance(n, dict) and n.get("@type")]
     compacted = [compact(n, (n.get("@id"),)) for n in typed]  # fills ``referenced``
-    return [node for raw, node in zip(typed, compacted) if raw.get("@id") not in referenced]
+    return [node for raw, node in zip(typed, compacted, strict=False) if raw.get("@id") not in referenced]
 
 
 def _flatten(items: Iterable[Any]) -> list[dict[str, Any]]:
@@ -238,8 +243,11 @@ def offerings(nodes: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[st
         instances = [i for i in _list(node.get("hasCourseInstance")) if isinstance(i, dict)]
         inside.extend(instances)
         for instance in instances or [{}]:
-            key = (_text(instance.get("name")) or _text(node.get("name")), iso_date(_text(instance.get("startDate")) or _text(node.get("startDate"))),
-                   _text(instance.get("location")))
+            key = (
+                _text(instance.get("name")) or _text(node.get("name")),
+                iso_date(_text(instance.get("startDate")) or _text(node.get("startDate"))),
+                _text(instance.get("location")),
+            )
             if key not in seen:
                 seen.add(key)
                 pairs.append((node, instance))
@@ -259,8 +267,11 @@ def _instance_key(instance: dict[str, Any], course: dict[str, Any], taken: set[s
     if own:
         key = own.rsplit("#", 1)[-1] if "#" in own else own
     else:
-        parts = [_text(course.get("courseCode")) or "", iso_date(_text(instance.get("startDate")) or _text(course.get("startDate"))) or "",
-                 _locality(instance.get("location")) or _text(instance.get("location")) or ""]
+        parts = [
+            _text(course.get("courseCode")) or "",
+            iso_date(_text(instance.get("startDate")) or _text(course.get("startDate"))) or "",
+            _locality(instance.get("location")) or _text(instance.get("location")) or "",
+        ]
         key = "/".join(p for p in parts if p) or "course"
     unique, n = key, 2
     while unique in taken:
@@ -269,33 +280,51 @@ def _instance_key(instance: dict[str, Any], course: dict[str, Any], taken: set[s
     return unique
 
 
-def offering_to_course(course: dict[str, Any], instance: dict[str, Any], page: Page, page_lang: str | None,
-                       key: str) -> Course:
+def offering_to_course(
+    course: dict[str, Any], instance: dict[str, Any], page: Page, page_lang: str | None, key: str
+) -> Course:
     lang = page_lang or page.languages[0]
     order = [lang] + [l for l in page.languages if l != lang]
     titles = _texts(instance.get("name"), lang) or _texts(course.get("name"), lang)
     descriptions = _texts(instance.get("description"), lang) or _texts(course.get("description"), lang)
     start = iso_date(_text(instance.get("startDate")) or _text(course.get("startDate")))
     end = iso_date(_text(instance.get("endDate")) or _text(course.get("endDate")))
-    provider = course.get("provider") or instance.get("organizer") or instance.get("provider") or course.get("organizer")
+    provider = (
+        course.get("provider") or instance.get("organizer") or instance.get("provider") or course.get("organizer")
+    )
     location = instance.get("location") or course.get("location")
     location_text = _text(location)
-    mode = pages.study_mode(" ".join(filter(None, [
-        _text(instance.get("courseMode")), _text(course.get("educationalProgramMode")),
-        "online" if "VirtualLocation" in _types(_first_dict(location)) else None,
-        _text(instance.get("eventAttendanceMode")),
-    ])))
+    mode = pages.study_mode(
+        " ".join(
+            filter(
+                None,
+                [
+                    _text(instance.get("courseMode")),
+                    _text(course.get("educationalProgramMode")),
+                    "online" if "VirtualLocation" in _types(_first_dict(location)) else None,
+                    _text(instance.get("eventAttendanceMode")),
+                ],
+            )
+        )
+    )
     credit = _credits(course, instance)
     amount, currency, per = _price(instance.get("offers") or course.get("offers"))
     credential = _text(course.get("educationalCredentialAwarded")) or _text(course.get("occupationalCredentialAwarded"))
     schedule = _first_dict(instance.get("courseSchedule"))
-    cited = register_ids(course.get("courseCode"), course.get("identifier"), course.get("sameAs"),
-                         instance.get("identifier"), instance.get("sameAs"))
+    cited = register_ids(
+        course.get("courseCode"),
+        course.get("identifier"),
+        course.get("sameAs"),
+        instance.get("identifier"),
+        instance.get("sameAs"),
+    )
     extras = {
         "course_code": _text(course.get("courseCode")),
         "credential": credential,
         "schema_types": sorted(_types(course) | _types(instance)),
-        "time_required": _text(instance.get("courseWorkload")) or _text(course.get("timeRequired")) or _text(course.get("timeToComplete")),
+        "time_required": _text(instance.get("courseWorkload"))
+        or _text(course.get("timeRequired"))
+        or _text(course.get("timeToComplete")),
         "schedule": {k: _text(v) for k, v in schedule.items() if not k.startswith("@") and _text(v)} or None,
         "place_name": location_text if location_text and not mode == "online" else None,
         "currency": currency if amount else None,
@@ -315,13 +344,22 @@ def offering_to_course(course: dict[str, Any], instance: dict[str, Any], page: P
         education_type_source=min(_types(course) or _types(instance) or {""}) or None,
         credits=credit.credits if credit else None,
         credit_unit=credit.unit if credit else None,
-        instruction_languages=pages.languages([_text(v) or "" for v in _list(instance.get("inLanguage") or course.get("inLanguage"))]
-                                              + [_text(_first_dict(v).get("alternateName")) or "" for v in _list(instance.get("inLanguage") or course.get("inLanguage"))]),
+        instruction_languages=pages.languages(
+            [_text(v) or "" for v in _list(instance.get("inLanguage") or course.get("inLanguage"))]
+            + [
+                _text(_first_dict(v).get("alternateName")) or ""
+                for v in _list(instance.get("inLanguage") or course.get("inLanguage"))
+            ]
+        ),
         start_date=start,
         end_date=end,
         start_term=term_of(start) if start else None,
-        application_start=iso_date(_text(course.get("applicationStartDate")) or _text(instance.get("applicationStartDate"))),
-        application_end=iso_date(_text(course.get("applicationDeadline")) or _text(instance.get("applicationDeadline"))),
+        application_start=iso_date(
+            _text(course.get("applicationStartDate")) or _text(instance.get("applicationStartDate"))
+        ),
+        application_end=iso_date(
+            _text(course.get("applicationDeadline")) or _text(instance.get("applicationDeadline"))
+        ),
         fee_type=("free" if amount == 0 else "fee") if amount is not None else None,
         fee_amount=amount,
         extras={k: v for k, v in extras.items() if v not in (None, [], {}, "")},
@@ -342,5 +380,7 @@ def page_listings(html: str, page: Page) -> list[Course]:
     nodes = structured_nodes(html, page.url)
     lang = page_language(html)
     taken: set[str] = set()
-    return [offering_to_course(course, instance, page, lang, _instance_key(instance, course, taken))
-            for course, instance in offerings(nodes)]
+    return [
+        offering_to_course(course, instance, page, lang, _instance_key(instance, course, taken))
+        for course, instance in offerings(nodes)
+    ]

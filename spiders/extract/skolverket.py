@@ -9,23 +9,74 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from spiders.extract.common import LIVE, WITHDRAWN, iso_date, local_to_iso, public_url, record_state, term_of, text_fields
+from spiders.extract.common import (
+    LIVE,
+    WITHDRAWN,
+    iso_date,
+    local_to_iso,
+    public_url,
+    record_state,
+    term_of,
+    text_fields,
+)
 from spiders.items import Course, Kept
 
 ZONE = "Europe/Stockholm"
 
 # ISO 639-2 (B and T forms) -> ISO 639-1
 ISO_639_2 = {
-    "swe": "sv", "eng": "en", "fin": "fi", "nor": "no", "nob": "nb", "nno": "nn", "dan": "da",
-    "isl": "is", "ice": "is", "deu": "de", "ger": "de", "fra": "fr", "fre": "fr", "spa": "es",
-    "ita": "it", "por": "pt", "nld": "nl", "dut": "nl", "rus": "ru", "pol": "pl", "ara": "ar",
-    "som": "so", "tir": "ti", "per": "fa", "fas": "fa", "tur": "tr", "zho": "zh", "chi": "zh",
-    "jpn": "ja", "kor": "ko", "est": "et", "lav": "lv", "lit": "lt", "ukr": "uk", "sme": "se",
-    "sma": "se", "smj": "se", "smi": "se", "fit": "fi", "rom": "ro", "yid": "yi", "sgn": "sgn",
+    "swe": "sv",
+    "eng": "en",
+    "fin": "fi",
+    "nor": "no",
+    "nob": "nb",
+    "nno": "nn",
+    "dan": "da",
+    "isl": "is",
+    "ice": "is",
+    "deu": "de",
+    "ger": "de",
+    "fra": "fr",
+    "fre": "fr",
+    "spa": "es",
+    "ita": "it",
+    "por": "pt",
+    "nld": "nl",
+    "dut": "nl",
+    "rus": "ru",
+    "pol": "pl",
+    "ara": "ar",
+    "som": "so",
+    "tir": "ti",
+    "per": "fa",
+    "fas": "fa",
+    "tur": "tr",
+    "zho": "zh",
+    "chi": "zh",
+    "jpn": "ja",
+    "kor": "ko",
+    "est": "et",
+    "lav": "lv",
+    "lit": "lt",
+    "ukr": "uk",
+    "sme": "se",
+    "sma": "se",
+    "smj": "se",
+    "smi": "se",
+    "fit": "fi",
+    "rom": "ro",
+    "yid": "yi",
+    "sgn": "sgn",
     "swl": "sgn",
 }
 # Susa-navet C_Credits system codes -> credit unit
-CREDIT_SYSTEMS = {"hp": "högskolepoäng", "yh": "yh-poäng", "gy": "gymnasiepoäng", "fup": "folkhögskolepoäng", "vp": "verksamhetspoäng"}
+CREDIT_SYSTEMS = {
+    "hp": "högskolepoäng",
+    "yh": "yh-poäng",
+    "gy": "gymnasiepoäng",
+    "fup": "folkhögskolepoäng",
+    "vp": "verksamhetspoäng",
+}
 # C_ExecutionCondition: 2 = start chosen by the student (rolling start)
 ROLLING_START = {"2"}
 # Planned Educations writes "continuous admission" as this date.
@@ -136,7 +187,11 @@ def wgs84(value: Any) -> dict[str, Any]:
         return {}
     if not (54.0 <= lat <= 71.0 and 10.0 <= lon <= 32.0):
         return {}
-    return {"latitude": round(lat, 6), "longitude": round(lon, 6), "coordinates_method": "source address (Susa-navet wgs84)"}
+    return {
+        "latitude": round(lat, 6),
+        "longitude": round(lon, 6),
+        "coordinates_method": "source address (Susa-navet wgs84)",
+    }
 
 
 def _code(value: Any) -> str | None:
@@ -169,7 +224,9 @@ def susanavet_event_to_course(
     if state != LIVE:
         return Kept(source_id=event_id, reason=f"unknown_status:{str(wrapper.get('status'))[:40]}")
     if not isinstance(content, dict):
-        raise ExtractionError(f"the active event {event_id} has no content object ({type(content).__name__})", source_id=event_id)
+        raise ExtractionError(
+            f"the active event {event_id} has no content object ({type(content).__name__})", source_id=event_id
+        )
     info = info if isinstance(info, dict) else {}
 
     titles = lang_strings(content.get("title")) or lang_strings(info.get("title"))
@@ -232,9 +289,9 @@ def susanavet_event_to_course(
         "degrees": lang_strings(info.get("degrees")),
         "provider_ids": provider_ids,
         "town": location.get("town"),
-        "locations": [
-            {"town": l.get("town"), "municipality_code": scb_code(l.get("areaCode"))} for l in locations
-        ] if len(locations) > 1 else None,
+        "locations": [{"town": l.get("town"), "municipality_code": scb_code(l.get("areaCode"))} for l in locations]
+        if len(locations) > 1
+        else None,
         "execution_condition": condition,
         "time_of_study": _code(content.get("timeOfStudy")),
         "places": content.get("places"),
@@ -285,7 +342,11 @@ def susanavet_event_to_course(
 def lang_strings_all(value: Any) -> list[str]:
     """Every value of a LangString, e.g. keywords (one node per word)."""
     nodes = (value or {}).get("strings") or [] if isinstance(value, dict) else []
-    return [n["value"].strip() for n in nodes if isinstance(n, dict) and isinstance(n.get("value"), str) and n["value"].strip()]
+    return [
+        n["value"].strip()
+        for n in nodes
+        if isinstance(n, dict) and isinstance(n.get("value"), str) and n["value"].strip()
+    ]
 
 
 # --- Planned Educations --------------------------------------------------------------------
@@ -320,7 +381,9 @@ def planned_event_to_course(event: dict[str, Any], detail: dict[str, Any] | None
     condition = str(event.get("executionCondition")) if event.get("executionCondition") is not None else None
     pace = number(event.get("paceOfStudy") if event.get("paceOfStudy") is not None else detail.get("paceOfStudy"))
     system = event.get("creditsSystem") or detail.get("creditsSystem")
-    languages = [lang_code(l) for l in re.split(r"[,\s]+", str(detail.get("instructionLanguages") or "")) if lang_code(l)]
+    languages = [
+        lang_code(l) for l in re.split(r"[,\s]+", str(detail.get("instructionLanguages") or "")) if lang_code(l)
+    ]
     contact = detail.get("contactInfo") or {}
     distance = event.get("distance") if event.get("distance") is not None else detail.get("distance")
     extras = {

@@ -12,8 +12,9 @@ fetched once per run however many implementations share it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from scrapy.http import Response
 
@@ -40,7 +41,9 @@ def read_known_modified(path: str) -> dict[str, str]:
     try:
         known = json.loads(Path(path).read_text("utf-8"))
     except (OSError, ValueError) as exc:
-        raise ValueError(f"opintopolku_fi: known_modified must be a JSON file of oid -> modified time; {path}: {exc}") from None
+        raise ValueError(
+            f"opintopolku_fi: known_modified must be a JSON file of oid -> modified time; {path}: {exc}"
+        ) from None
     if not isinstance(known, dict):
         raise ValueError(f"opintopolku_fi: known_modified {path} is not a JSON object")
     return {str(k): str(v) for k, v in known.items()}
@@ -71,9 +74,7 @@ class OpintopolkuFiSpider(JsonApiSpider):
         self.keyword = (keyword or "").strip() or None
         if self.keyword and len(self.keyword) < 3:
             raise ValueError("opintopolku_fi: keyword needs at least 3 characters (the API answers 400)")
-        self.regions = [
-            r if r.startswith("maakunta_") else f"maakunta_{r.zfill(2)}" for r in split_argument(region)
-        ]
+        self.regions = [r if r.startswith("maakunta_") else f"maakunta_{r.zfill(2)}" for r in split_argument(region)]
         self.koulutustyypit = split_argument(koulutustyyppi)
         self.incremental = truthy(incremental)
         # A filtered crawl sees only part of the source: it must not mark the rest removed.

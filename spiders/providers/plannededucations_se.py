@@ -10,7 +10,8 @@ page, and is fetched when a municipality filter keeps the run small (``details=a
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from scrapy.http import Response
 
@@ -33,7 +34,14 @@ class PlannededucationsSeSpider(SkolverketApiSpider):
     source_licence = "CC0 1.0"
     source_licence_url = "https://creativecommons.org/publicdomain/zero/1.0/"
 
-    def __init__(self, *args: Any, api_version: str = "v4", type_of_school: str | None = None, details: str = "auto", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        api_version: str = "v4",
+        type_of_school: str | None = None,
+        details: str = "auto",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         if api_version not in MEDIA_TYPES:
             raise ValueError(f"plannededucations_se: api_version is v3 or v4, got {api_version!r}")
@@ -82,7 +90,10 @@ class PlannededucationsSeSpider(SkolverketApiSpider):
             event_id = event.get("educationEventId")
             if self.fetch_details and isinstance(event_id, str):
                 yield self.api_request(
-                    f"{self.list_path}/{event_id}", self.parse_detail, cb_kwargs={"event": event}, errback=self.detail_failed
+                    f"{self.list_path}/{event_id}",
+                    self.parse_detail,
+                    cb_kwargs={"event": event},
+                    errback=self.detail_failed,
                 )
             else:
                 yield from self.build(event, None)
@@ -95,5 +106,8 @@ class PlannededucationsSeSpider(SkolverketApiSpider):
         yield from self.build(failure.request.cb_kwargs["event"], None)  # list facts still stand
 
     def build(self, event: dict[str, Any], detail: dict[str, Any] | None) -> Iterator[Any]:
-        yield from self.extracted(lambda: planned_event_to_course(event, detail, f"{self.base_url}/{self.api_version}"),
-                                  "an event", event.get("educationEventId"))
+        yield from self.extracted(
+            lambda: planned_event_to_course(event, detail, f"{self.base_url}/{self.api_version}"),
+            "an event",
+            event.get("educationEventId"),
+        )

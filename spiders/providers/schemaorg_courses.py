@@ -28,14 +28,26 @@ class SchemaOrgCoursesSpider(SchemaOrgSiteSpider):
     source_url = "https://schema.org/Course"
     source_licence = "as stated by each provider's site"
 
-    def __init__(self, *args: Any, sitemap_url: str | None = None, start_urls: str | None = None,
-                 provider: str | None = None, country: str | None = None, municipality_code: str | None = None,
-                 page_patterns: str | None = None, sitemap_follow: str | None = None, course_link_css: str | None = None,
-                 site_url: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        sitemap_url: str | None = None,
+        start_urls: str | None = None,
+        provider: str | None = None,
+        country: str | None = None,
+        municipality_code: str | None = None,
+        page_patterns: str | None = None,
+        sitemap_follow: str | None = None,
+        course_link_css: str | None = None,
+        site_url: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         starts = split_argument(start_urls)
         first = sitemap_url or (starts[0] if starts else None)
         if not first or not first.startswith(("http://", "https://")):
-            raise ValueError("schemaorg_courses needs -a sitemap_url=https://... (or -a start_urls=...) of the site to crawl")
+            raise ValueError(
+                "schemaorg_courses needs -a sitemap_url=https://... (or -a start_urls=...) of the site to crawl"
+            )
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(first))
         kwargs.setdefault("base_url", origin)
         self.site_url = site_url or kwargs["base_url"]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from scrapy.http import Response
 
@@ -24,8 +25,18 @@ from spiders.extract.skolverket import susanavet_event_to_course
 PROVIDERS, INFOS, EVENTS = "/educationProviders", "/educationInfos", "/educationEvents"
 # Info fields the join uses; the rest (eligibility texts, contacts) is not kept in memory.
 INFO_FIELDS = (
-    "identifier", "code", "title", "description", "url", "type", "configuration", "educationLevels",
-    "qualificationLevel", "credits", "subjects", "degrees",
+    "identifier",
+    "code",
+    "title",
+    "description",
+    "url",
+    "type",
+    "configuration",
+    "educationLevels",
+    "qualificationLevel",
+    "credits",
+    "subjects",
+    "degrees",
 )
 
 
@@ -60,7 +71,9 @@ class InfoStore:
 
 class SusanavetSeSpider(SkolverketApiSpider):
     name = "susanavet_se"
-    change_feed = True  # incremental=1: Susa-navet answers updatedSince with the events edited since, deleted ones included
+    change_feed = (
+        True  # incremental=1: Susa-navet answers updatedSince with the events edited since, deleted ones included
+    )
     incremental_state = "updated_since"  # what the runner passes for incremental=1: the last clean run's date
     default_base_url = "https://api.skolverket.se/susa-navet/emil3"
     page_size = 2000  # the API's maximum
@@ -93,9 +106,13 @@ class SusanavetSeSpider(SkolverketApiSpider):
     def discovery_requests(self) -> Iterator[Any]:
         if self.incremental:
             # the runner (aggregator crawl / nightly) passes the date of the last clean run
-            self.logger.info("Incremental run: events updated since %s", self.updated_since or "ever (no updated_since given)")
+            self.logger.info(
+                "Incremental run: events updated since %s", self.updated_since or "ever (no updated_since given)"
+            )
         self._pending[PROVIDERS] = 1
-        yield self.page_request(PROVIDERS, self.parse_providers, 0, errback=self.phase_page_failed, cb_kwargs={"phase": PROVIDERS})
+        yield self.page_request(
+            PROVIDERS, self.parse_providers, 0, errback=self.phase_page_failed, cb_kwargs={"phase": PROVIDERS}
+        )
 
     def filters(self, with_updated: bool) -> dict[str, Any]:
         params: dict[str, Any] = {"schoolType": self.school_types or None}
@@ -127,26 +144,47 @@ class SusanavetSeSpider(SkolverketApiSpider):
     def after_page(self, payload: Any, page: int, phase: str) -> Iterator[Any]:
         callback = self.parse_providers if phase == PROVIDERS else self.parse_infos
         params = {} if phase == PROVIDERS else self.filters(with_updated=False)
-        more = list(self.further_pages(payload, page, phase, callback, params, errback=self.phase_page_failed, cb_kwargs={"phase": phase}))
+        more = list(
+            self.further_pages(
+                payload, page, phase, callback, params, errback=self.phase_page_failed, cb_kwargs={"phase": phase}
+            )
+        )
         self._pending[phase] += len(more) - 1
         yield from more
         if self._pending[phase] == 0:
             if phase == PROVIDERS:
                 self.logger.info("Read %d providers", len(self.providers))
                 self._pending[INFOS] = 1
-                yield self.page_request(INFOS, self.parse_infos, 0, self.filters(False), errback=self.phase_page_failed, cb_kwargs={"phase": INFOS})
+                yield self.page_request(
+                    INFOS,
+                    self.parse_infos,
+                    0,
+                    self.filters(False),
+                    errback=self.phase_page_failed,
+                    cb_kwargs={"phase": INFOS},
+                )
             else:
                 self.logger.info("Read education infos; reading events")
-                yield self.page_request(EVENTS, self.parse_events, 0, self.filters(True), errback=self.events_page_failed)
+                yield self.page_request(
+                    EVENTS, self.parse_events, 0, self.filters(True), errback=self.events_page_failed
+                )
 
     def events_page_failed(self, failure: Any) -> Iterator[Any]:
         self.on_request_error(failure)
-        yield from self.further_pages(None, failure.request.cb_kwargs["page"], EVENTS, self.parse_events, self.filters(True),
-                                      errback=self.events_page_failed)
+        yield from self.further_pages(
+            None,
+            failure.request.cb_kwargs["page"],
+            EVENTS,
+            self.parse_events,
+            self.filters(True),
+            errback=self.events_page_failed,
+        )
 
     def parse_events(self, response: Response, page: int) -> Iterator[Any]:
         payload = self.load_json(response)
-        yield from self.further_pages(payload, page, EVENTS, self.parse_events, self.filters(True), errback=self.events_page_failed)
+        yield from self.further_pages(
+            payload, page, EVENTS, self.parse_events, self.filters(True), errback=self.events_page_failed
+        )
         if not isinstance(payload, dict):
             return
         for wrapper in payload.get("educationEvents") or []:
@@ -161,5 +199,8 @@ class SusanavetSeSpider(SkolverketApiSpider):
                     self.count("info_missing")
             else:
                 info = None
-            yield from self.extracted(lambda: susanavet_event_to_course(wrapper, info, self.providers, self.base_url),
-                                      f"an event on {response.url}", wrapper.get("id") if isinstance(wrapper, dict) else None)
+            yield from self.extracted(
+                lambda: susanavet_event_to_course(wrapper, info, self.providers, self.base_url),  # noqa: B023 (called at once)
+                f"an event on {response.url}",
+                wrapper.get("id") if isinstance(wrapper, dict) else None,
+            )
