@@ -4,6 +4,7 @@ removal and restoration, the plausibility rule, migrations and trigram full-text
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -465,3 +466,70 @@ def test_one_offering_from_two_swedish_registers_is_one_listing_whichever_is_cra
         == 1
     )
     assert {r["source_id"] for r in db[DUPLICATES_TABLE].rows} == {"e.1"}
+
+
+def test_a_value_its_field_cannot_store_is_a_counted_error_of_that_listing_not_of_the_storage(db_path, caplog):
+    """A list in a text field (a spider's mistake, or a field declared with the wrong type)
+    never reaches sqlite3: the listing is counted and logged with the field named, its stored
+    version kept, the rest of the batch stored, and the crawl goes on (no "storage error")."""
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.store import StorePipeline
+    from spiders.providers.susanavet_se import SusanavetSeSpider
+
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course("1"), course("2")])
+    _finish(db, run_id, store)
+    before = db["courses"].get(course_id("susanavet_se", "2"))
+    db.close()
+
+    crawler = get_crawler(SusanavetSeSpider, {"AGGREGATOR_DB": db_path, "TWISTED_REACTOR_ENABLED": False})
+    crawler.spider = SusanavetSeSpider.from_crawler(crawler)
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    for item in (course("1", title="Ny titel"), course("2", title=["Kurs", "2"]), course("3", credits={"hp": 7.5})):
+        pipeline.process_item(item)
+    pipeline.close_spider()
+    pipeline.spider_closed(crawler.spider, "finished")
+
+    assert pipeline.storage_error is None
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Not stored")]
+    assert len(said) == 2 and "'2': field 'title' holds a list" in said[0] and "field 'credits' holds a dict" in said[1]
+    assert crawler.stats.get_value("aggregator/errors/unstorable_value") == 2
+    assert crawler.stats.get_value("aggregator/store/unstorable") == 2
+    db = open_db(db_path)
+    assert db["courses"].get(course_id("susanavet_se", "1"))["title"] == "Ny titel"
+    assert db["courses"].get(course_id("susanavet_se", "2")) == {**before, "last_run_id": before["last_run_id"] + 1}
+    assert not db["courses"].exists() or db["courses"].count == 2  # listing 3 was never stored
+    run = db["crawl_runs"].get(run_id + 1)
+    assert run["status"] == "flagged" and json.loads(run["error_counts"]) == {"unstorable_value": 2}
+    assert run["removed"] == 0 and "storage error" not in run["note"]
+
+
+def test_each_fields_role_is_declared_on_it_and_its_storage_follows_its_type():
+    from store.listing import BOOL_FIELDS, CONTENT_FIELDS, DERIVED_FIELDS, JSON_FIELDS, derived
+    from store.rows import content_hash, course_row
+
+    # what the pipelines work out is derived, wherever it sits in the listing
+    assert {"latitude", "longitude", "start_from", "coordinates_method", "title_en", "topics"} <= set(DERIVED_FIELDS)
+    assert not set(DERIVED_FIELDS) & set(CONTENT_FIELDS)
+    assert {"id", "source", "source_url", "fetched_at", "removed"}.isdisjoint(CONTENT_FIELDS)
+    assert {"title_i18n", "instruction_languages", "extras", "topics"} <= JSON_FIELDS
+    assert BOOL_FIELDS == {"rolling_admission", "cancelled", "ects_estimated"}
+
+    # a listing with one more source fact and one more derived field: nothing else to declare
+    @dataclasses.dataclass
+    class Wider(Course):
+        occupations: list[str] = dataclasses.field(default_factory=list)
+        title_words: int | None = derived()
+
+    plain = course("1", title="Svetsning för nybörjare")
+    wider = Wider(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Course)}, occupations=["svetsare"])
+    row = course_row(wider)
+    assert row["occupations"] == '["svetsare"]' and row["title_words"] is None
+    assert content_hash(wider) != content_hash(plain)  # a new fact with a value is content
+    assert content_hash(dataclasses.replace(wider, title_words=3)) == content_hash(wider)  # derived is not
+    assert content_hash(Wider(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Course)})) == content_hash(
+        plain
+    )  # and an empty new fact changes no hash
