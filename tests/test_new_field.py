@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from tests.conftest import FIXTURES, REPO, SAMPLES, run_cli
+from tests.conftest import FIXTURES, REPO, SAMPLES, crawl_logs, run_cli
 
 # The two lines a contributor adds to Course (after the fields they follow).
 NEW_FIELDS = {
@@ -89,7 +89,10 @@ def _crawl(scratch: Path, db_path: Path, spiders: list[str], replay: Path, argum
         command += ["-a", argument]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=scratch, timeout=600)
     assert done.returncode == 0, f"{done.stdout}\n{done.stderr[-3000:]}"
-    assert "Storage error" not in done.stdout + done.stderr
+    # the terminal has the progress and summary lines; Scrapy's log is in the file they name
+    log = crawl_logs(done)
+    assert "Storage error" not in log and "Spider closed (finished)" in log
+    assert "[scrapy" not in done.stdout + done.stderr and "listings (" in done.stdout
 
 
 def test_a_list_fact_and_a_derived_field_added_to_the_listing_store_and_leave_a_recrawl_unchanged(tmp_path):
@@ -126,3 +129,15 @@ def test_a_list_fact_and_a_derived_field_added_to_the_listing_store_and_leave_a_
         assert json.loads(row["occupations"] or "[]") == sorted({w.casefold() for w in words[:3]})
         assert row["title_words"] == (len(words) or None)
     assert any(json.loads(r["occupations"] or "[]") for r in rows)
+
+
+def test_the_offline_harness_runs_every_pipeline_of_item_pipelines_but_those_needing_the_database():
+    from spiders import settings
+    from tests.harness import NEEDS_THE_DATABASE, OfflineRun
+
+    assert NEEDS_THE_DATABASE <= set(settings.ITEM_PIPELINES)  # a renamed one would run offline
+    run = OfflineRun("susanavet_se", FIXTURES / "susanavet_se" / "six_school_forms" / "responses")
+    ran = [f"{type(p).__module__}.{type(p).__name__}" for p in run.pipelines]
+    by_order = sorted(settings.ITEM_PIPELINES, key=settings.ITEM_PIPELINES.get)
+    assert ran == [path for path in by_order if path not in NEEDS_THE_DATABASE]
+    assert "pipelines.holdback.HoldBackPipeline" in ran

@@ -18,7 +18,7 @@ import sqlite_utils
 
 from aggregator.replay import ReplayServer
 from spiders.extract import pages, schemaorg
-from tests.conftest import FIXTURES, datasette_get, run_cli
+from tests.conftest import FIXTURES, crawl_logs, datasette_get, run_cli
 
 UAS = FIXTURES / "schemaorg_courses" / "uas_sitemap" / "responses"
 COLLEGE = FIXTURES / "site_example_college_fi" / "short_courses" / "responses"
@@ -309,7 +309,7 @@ def test_politeness_crawl_delay_and_an_unchanged_page_is_not_fetched_again(tmp_p
         ]
         gaps = [b - a for a, b in zip(page_times, page_times[1:], strict=False)]
         assert gaps and min(gaps) >= 0.35, gaps  # robots.txt's Crawl-delay, not AutoThrottle's shorter start delay
-        assert "'aggregator/politeness/crawl_delay': 0.4" in first.stderr
+        assert "'aggregator/politeness/crawl_delay': 0.4" in crawl_logs(first)
         server.requests.clear()
         _crawl_uas(db_path, server)
         second = {r["path"]: r for r in server.requests}
