@@ -31,6 +31,88 @@ def update_current(db: sqlite_utils.Database, ids: list[str], run_id: int, **val
     return changed
 
 
+def write_rows(db: sqlite_utils.Database, column_order: list[str], writes: list[dict[str, Any]]) -> None:
+    """Insert or replace whole rows of a batch with one statement.
+
+    The values are already encoded, so sqlite-utils' per-value conversion and query
+    building are not needed. The rows go first into a temporary table (no triggers), then
+    into courses with a single ``insert … select``: FTS5 writes its pending index data to
+    disk at every statement that touches it, so a statement per row (``executemany``)
+    left one tiny index segment per listing to be merged again and again — three times
+    the cost of indexing the same rows in one statement."""
+    columns = [c for c in column_order if c in writes[0]]
+    if any(len(w) != len(columns) for w in writes):
+        db["courses"].upsert_all(writes, pk="id", alter=False)  # rows of differing shapes
+        return
+    names = ", ".join(f"[{c}]" for c in columns)
+    updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id")
+    db.execute("drop table if exists temp.course_batch")
+    db.execute(f"create temp table course_batch as select {names} from courses where 0")
+    db.conn.executemany(
+        f"insert into temp.course_batch ({names}) values ({', '.join('?' * len(columns))})",
+        [[w[c] for c in columns] for w in writes],
+    )
+    # "where true": SQLite's documented way to parse an upsert whose source is a SELECT.
+    db.execute(
+        f"insert into courses ({names}) select {names} from temp.course_batch where true"
+        f" on conflict(id) do update set {updates}"
+    )
+    db.execute("drop table temp.course_batch")
+
+
+def record_providers(db: sqlite_utils.Database, source: str, rows: list[dict[str, Any]], stamp: str) -> None:
+    """The providers of these rows, with when each was first and last seen."""
+    providers = {}
+    for row in rows:
+        key = provider_key(source, row.get("provider_id"), row.get("provider_name"))
+        if key:
+            providers[key] = {
+                "id": key,
+                "source": source,
+                "source_provider_id": row.get("provider_id"),
+                "name": row.get("provider_name"),
+                "country": row.get("country"),
+                "last_seen": stamp,
+            }
+    if not providers:
+        return
+    known = {
+        r["id"]
+        for r in db.query(
+            f"select id from providers where id in ({','.join('?' * len(providers))})",
+            list(providers),
+        )
+    }
+    for key, provider in providers.items():
+        if key not in known:
+            provider["first_seen"] = stamp
+    db["providers"].upsert_all(list(providers.values()), pk="id")
+
+
+def replace_topics(db: sqlite_utils.Database, courses: list[Course]) -> None:
+    """The topic tags of these listings, replacing what an earlier run tagged."""
+    if not courses or "course_topics" not in db.table_names():
+        return
+    ids = [c.id for c in courses]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        db.execute(f"delete from course_topics where course_id in ({','.join('?' * len(chunk))})", chunk)
+    rows = {
+        # one row per listing and topic: a topic named twice keeps its last evidence
+        (c.id, t["topic"]): {
+            "course_id": c.id,
+            "topic": t["topic"],
+            "label": t.get("label"),
+            "matched_terms": json.dumps(t["terms"], ensure_ascii=False),
+            "matched_fields": json.dumps(t["fields"]),
+        }
+        for c in courses
+        for t in c.topics
+    }
+    if rows:
+        db["course_topics"].insert_all(rows.values())
+
+
 class CourseStore:
     """Writes one source's items for one crawl run; counts new/changed/unchanged/removed.
 
@@ -142,7 +224,7 @@ class CourseStore:
             if self.preferred_source or self.kind == "provider_site":  # listed here again: no longer a duplicate
                 offerings.release_duplicates(self.db, [r["id"] for r in rows])
             self._upsert(rows, stamp, repeats, type(live[0]) if live else Course)
-            self._topics([c for c in live if c.id not in duplicates])
+            replace_topics(self.db, [c for c in live if c.id not in duplicates])
             self._touch(seen, stamp)
             self._keep_duplicates(duplicates, stamp)
             self.counts["duplicates_absorbed"] += offerings.absorb_same_ids(
@@ -268,88 +350,10 @@ class CourseStore:
                         )
             writes.append({k: v for k, v in row.items() if k in self.columns})
         if writes:
-            self._write_rows(writes)
+            write_rows(self.db, self.column_order, writes)
         if changes:
             self.db["course_changes"].insert_all(changes)
-        self._providers(rows, stamp)
-
-    def _write_rows(self, writes: list[dict[str, Any]]) -> None:
-        """Insert or replace whole rows of a batch with one statement.
-
-        The values are already encoded, so sqlite-utils' per-value conversion and query
-        building are not needed. The rows go first into a temporary table (no triggers), then
-        into courses with a single ``insert … select``: FTS5 writes its pending index data to
-        disk at every statement that touches it, so a statement per row (``executemany``)
-        left one tiny index segment per listing to be merged again and again — three times
-        the cost of indexing the same rows in one statement."""
-        columns = [c for c in self.column_order if c in writes[0]]
-        if any(len(w) != len(columns) for w in writes):
-            self.db["courses"].upsert_all(writes, pk="id", alter=False)  # rows of differing shapes
-            return
-        names = ", ".join(f"[{c}]" for c in columns)
-        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in columns if c != "id")
-        self.db.execute("drop table if exists temp.course_batch")
-        self.db.execute(f"create temp table course_batch as select {names} from courses where 0")
-        self.db.conn.executemany(
-            f"insert into temp.course_batch ({names}) values ({', '.join('?' * len(columns))})",
-            [[w[c] for c in columns] for w in writes],
-        )
-        # "where true": SQLite's documented way to parse an upsert whose source is a SELECT.
-        self.db.execute(
-            f"insert into courses ({names}) select {names} from temp.course_batch where true"
-            f" on conflict(id) do update set {updates}"
-        )
-        self.db.execute("drop table temp.course_batch")
-
-    def _providers(self, rows: list[dict[str, Any]], stamp: str) -> None:
-        providers = {}
-        for row in rows:
-            key = provider_key(self.source, row.get("provider_id"), row.get("provider_name"))
-            if key:
-                providers[key] = {
-                    "id": key,
-                    "source": self.source,
-                    "source_provider_id": row.get("provider_id"),
-                    "name": row.get("provider_name"),
-                    "country": row.get("country"),
-                    "last_seen": stamp,
-                }
-        if not providers:
-            return
-        known = {
-            r["id"]
-            for r in self.db.query(
-                f"select id from providers where id in ({','.join('?' * len(providers))})",
-                list(providers),
-            )
-        }
-        for key, provider in providers.items():
-            if key not in known:
-                provider["first_seen"] = stamp
-        self.db["providers"].upsert_all(list(providers.values()), pk="id")
-
-    def _topics(self, courses: list[Course]) -> None:
-        """The topic tags of these listings, replacing what an earlier run tagged."""
-        if not courses or "course_topics" not in self.db.table_names():
-            return
-        ids = [c.id for c in courses]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            self.db.execute(f"delete from course_topics where course_id in ({','.join('?' * len(chunk))})", chunk)
-        rows = {
-            # one row per listing and topic: a topic named twice keeps its last evidence
-            (c.id, t["topic"]): {
-                "course_id": c.id,
-                "topic": t["topic"],
-                "label": t.get("label"),
-                "matched_terms": json.dumps(t["terms"], ensure_ascii=False),
-                "matched_fields": json.dumps(t["fields"]),
-            }
-            for c in courses
-            for t in c.topics
-        }
-        if rows:
-            self.db["course_topics"].insert_all(rows.values())
+        record_providers(self.db, self.source, rows, stamp)
 
     def _touch(self, ids: list[str], stamp: str) -> None:
         self.counts["unchanged"] += update_current(self.db, ids, self.run_id, last_seen=stamp)
