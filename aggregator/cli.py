@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from aggregator import __version__
-from store.db import SchemaProblem, open_db, resolve_db_path
+from store.files import open_db, resolve_db_path
+from store.schema import SchemaProblem
 
 
 class AggregatorGroup(click.Group):
@@ -160,10 +161,14 @@ def list_spiders() -> None:
 @click.option("-a", "arguments", multiple=True, metavar="NAME=VALUE", help="Spider argument, repeatable.")
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting, repeatable.")
 @click.option("--timeout", type=float, default=None, help="Seconds each spider may run.")
+@click.option("--log-dir", default=None, help="Where the spiders' logs go (default: logs/ beside the database).")
 @click.pass_context
-def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) -> None:
-    """Crawl SPIDERS (default: every enabled one), each in its own process, into the database."""
-    from aggregator.crawl import enabled_spider_names, replay_base_url, run_spider, spider_names
+def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout, log_dir) -> None:
+    """Crawl SPIDERS (default: every enabled one), each in its own process, into the database.
+
+    Prints each spider's progress and a summary line; Scrapy's full log goes to a file per
+    spider (named on the progress line)."""
+    from aggregator.crawl import enabled_spider_names, spider_names
     from aggregator.replay import ReplayServer
 
     db_path = writable_db(_db(ctx, sub_db))
@@ -177,7 +182,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
         problem = argument_problem(name, arguments, base_url)
         if problem:
             raise click.UsageError(problem)
-    from aggregator.nightly import JobLocked, acquire_job_lock, open_job_db, run_result
+    from aggregator.job import JobLocked, acquire_job_lock, crawl_spiders, log_folder, open_job_db
 
     try:
         lock = acquire_job_lock(db_path)
@@ -191,21 +196,19 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout) 
         server = ReplayServer(replay).start() if replay else None
         if server:
             click.echo(f"Replaying {replay} on {server.base_url}")
-        failed = []
-        for name in spiders or enabled_spider_names():
-            click.echo(f"Crawling {name} -> {db_path}")
-            url = replay_base_url(name, server.base_url) if server else base_url
-            first = db.execute("select coalesce(max(id), 0) from crawl_runs").fetchone()[0]
-            result = run_spider(name, db_path, url, arguments, settings, timeout)
-            # the run's verdict, not only the process's exit code: a flagged run exits 0 too
-            source = run_result(db, name, first, result.seconds, result.returncode, result.timed_out)
-            click.echo(
-                f"  {name}: {source.status}, {source.items} listings ({source.new} new, {source.changed} changed, "
-                f"{source.removed} removed), {source.errors} errors, {result.seconds:.1f}s"
-                + (f" — {source.note}" if source.note else "")
-            )
-            if not source.ok:
-                failed.append(f"{name} ({source.status})")
+        results = crawl_spiders(
+            db,
+            db_path,
+            list(spiders) or enabled_spider_names(),
+            log_folder(db_path, log_dir, "crawl"),
+            click.echo,
+            replay_url=server.base_url if server else None,
+            base_url=base_url,
+            arguments=arguments,
+            settings=settings,
+            timeout=timeout,
+        )
+        failed = [f"{s.spider} ({s.status})" for s in results if not s.ok]
         db.close()
     finally:
         if server:
@@ -321,9 +324,10 @@ def nightly(
     Exit code 3 when another nightly job holds the database's lock.
     """
     from aggregator.crawl import spider_names, stop_on_termination
-    from aggregator.nightly import JobLocked, run_nightly
+    from aggregator.job import JobLocked
+    from aggregator.nightly import run_nightly
     from aggregator.replay import ReplayServer
-    from store.db import beside_db
+    from store.files import beside_db
 
     db_path = writable_db(_db(ctx, sub_db))
     unknown = [s for s in only if s not in spider_names()]
@@ -379,7 +383,7 @@ def nightly(
 def export_command(ctx, sub_db, out) -> None:
     """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
     from aggregator.export import export
-    from store.db import beside_db
+    from store.files import beside_db
 
     db_path = require_db(_db(ctx, sub_db))
     open_db(db_path).close()  # a damaged or foreign database is named before anything is written
@@ -401,15 +405,14 @@ def export_command(ctx, sub_db, out) -> None:
 def translate_command(ctx, sub_db, batch_size, device) -> None:
     """Fill in English for stored listings: every "pending" field, and machine translations made
     by another model version than the installed one. No crawling."""
-    from translate.argos import ArgosTranslator, installed_models
+    from translate.argos import installed_models
     from translate.backfill import backfill, work
-    from translate.cache import TranslationCache
-    from translate.english import EnglishService
+    from translate.english import english_service
 
     if not installed_models():
         raise click.ClickException("no translation model is installed: run `aggregator models install` first")
     db = open_db(require_db(_db(ctx, sub_db)))
-    service = EnglishService(ArgosTranslator(device), TranslationCache(db))
+    service = english_service(db, device)
     todo = work(db, service)
     total = len(todo)
     if not total:

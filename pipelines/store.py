@@ -3,8 +3,10 @@
 The run is closed on Scrapy's ``spider_closed`` signal, which carries the finish reason: only a
 run that finished cleanly may mark listings removed (see store.runs).
 
-A batch that fails is logged, counted (``aggregator/errors/store_batch``) and discarded, so one
-bad batch never blocks the ones after it; the run is then flagged and removes nothing. A storage
+A listing with a value its field's declared type cannot store is logged and counted
+(``aggregator/errors/unstorable_value``), its stored version kept. A batch that fails is logged,
+counted (``aggregator/errors/store_batch``) and discarded, so one bad batch never blocks the ones
+after it; the run is then flagged and removes nothing. A storage
 error that would only repeat (disk full, read-only, corrupt or locked database) stops the crawl
 at once with the reason ``storage_error``.
 """
@@ -21,7 +23,8 @@ from scrapy.utils.defer import _schedule_coro
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, HeldBack, Kept, Seen
 from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER, AGGREGATOR_STORE_BATCH
-from store.db import CourseStore, open_db, write_lock
+from store.course_store import CourseStore
+from store.files import open_db, write_lock
 from store.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 
 # SQLite's primary result codes that no retry of the same batch can cure.
@@ -47,6 +50,8 @@ STORAGE_ERROR_LOG = (
 
 
 def is_fatal_storage_error(exc: sqlite3.Error) -> bool:
+    if isinstance(exc, (sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return False  # a value sqlite3 cannot bind is the program's mistake, not the disk's
     name = getattr(exc, "sqlite_errorname", "") or ""
     # extended codes carry a suffix: SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, ...
     return any(name == code or name.startswith(code + "_") for code in FATAL_STORAGE_ERRORS) or (
@@ -93,6 +98,7 @@ class StorePipeline(CrawlerPipeline):
                 "licence_url": getattr(spider, "source_licence_url", None),
                 "api_base_url": getattr(spider, "default_base_url", None),
                 "kind": getattr(spider, "source_kind", "register"),
+                "preferred_source": getattr(spider, "preferred_source", None),
             },
         )
         self.run_id = start_run(self.db, spider.name)
@@ -102,6 +108,7 @@ class StorePipeline(CrawlerPipeline):
             self.run_id,
             defer_indexes_after=self.defer_indexes_after,
             kind=getattr(spider, "source_kind", "register"),
+            preferred_source=getattr(spider, "preferred_source", None),
         )
         self.crawler.stats.set_value("aggregator/run_id", self.run_id)
         spider.logger.info("Writing to %s (crawl run %s)", self.db_path, self.run_id)
@@ -150,6 +157,9 @@ class StorePipeline(CrawlerPipeline):
                     exc,
                 )
             return
+        for problem in self.store.take_problems():  # a listing whose value its field cannot store
+            self.count("errors/unstorable_value")
+            self.spider.logger.error("Not stored, the stored listing (if any) kept as it was: %s", problem)
         if self.store.deferred_indexes and not deferred_before:  # this batch made it a bulk load
             self.spider.logger.info(
                 "Bulk load: %d new listings so far; the indexes of courses are made again when the run ends",

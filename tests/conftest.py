@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,14 @@ def run_cli(
             f"aggregator {' '.join(args)} exited {process.returncode}:\n{process.stdout}\n{process.stderr[-4000:]}"
         )
     return process
+
+
+def crawl_logs(process: subprocess.CompletedProcess) -> str:
+    """The Scrapy logs of the spiders a job (`aggregator crawl` or `nightly`) ran: they go to a file
+    per spider, named on the job's progress line "(log: <file>)"."""
+    found = re.findall(r"\(log: (.+?)\)$", process.stdout + process.stderr, re.M)
+    assert found, f"no spider log named in the output:\n{process.stdout}\n{process.stderr[-2000:]}"
+    return "".join(Path(path).read_text("utf-8", "replace") for path in found)
 
 
 def datasette_get(db_path: str, path: str):

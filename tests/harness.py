@@ -1,6 +1,8 @@
 """Runs a spider offline, without a reactor: requests are answered from a recorded-responses
-folder (the replay server's layout and rules), items go through the real pipelines up to
-(not including) the store. Milliseconds per case, so every fixture is a test.
+folder (the replay server's layout and rules), items go through the project's pipelines
+(``ITEM_PIPELINES`` in spiders/settings.py, in their order) except those that need the database
+(``NEEDS_THE_DATABASE``). Milliseconds per case, so every fixture is a test; a new pipeline in
+``ITEM_PIPELINES`` runs here too.
 
 Refresh a fixture's expected items after reviewing a change:
 
@@ -24,28 +26,31 @@ from scrapy.http import TextResponse
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from aggregator.crawl import replay_base_url
 from aggregator.replay import ReplayServer
-from pipelines.clean import CleanPipeline
-from pipelines.language import LanguagePipeline
-from pipelines.normalise import NormalisePipeline
-from pipelines.provenance import ProvenancePipeline
-from pipelines.topics import TopicsPipeline
-from pipelines.translate import TranslatePipeline
-from pipelines.validate import ValidatePipeline
 from spiders.items import Course, Seen
 
 OFFLINE_BASE = "http://replay.test"
 VOLATILE = {"fetched_at"}
+# The pipelines of ITEM_PIPELINES that do not run offline: they read or write the database.
+NEEDS_THE_DATABASE = {"pipelines.unchanged.UnchangedPipeline", "pipelines.store.StorePipeline"}
 
 
 def project_settings() -> dict[str, Any]:
     settings = Settings()
     settings.setmodule("spiders.settings", priority="project")
     return {k: v for k, v in settings.items() if k.isupper()}
+
+
+def offline_pipelines(settings: Settings) -> list[type]:
+    """The classes of ``settings``' ITEM_PIPELINES in their order, without NEEDS_THE_DATABASE."""
+    paths = build_component_list(settings.getwithbase("ITEM_PIPELINES"))
+    return [load_object(path) for path in paths if path not in NEEDS_THE_DATABASE]
 
 
 def spider_class(name: str):
@@ -73,18 +78,7 @@ class OfflineRun:
         self.spider = cls.from_crawler(self.crawler, **arguments)
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
-        self.pipelines = [
-            p.from_crawler(self.crawler)
-            for p in (
-                ProvenancePipeline,
-                CleanPipeline,
-                NormalisePipeline,
-                ValidatePipeline,
-                LanguagePipeline,
-                TranslatePipeline,
-                TopicsPipeline,
-            )
-        ]
+        self.pipelines = [build_from_crawler(p, self.crawler) for p in offline_pipelines(self.crawler.settings)]
         self.items: list[Any] = []
         self.requested: list[Request] = []
 

@@ -4,12 +4,16 @@ removal and restoration, the plausibility rule, migrations and trigram full-text
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
 from spiders.items import Course, Seen  # noqa: F401
-from store.db import CourseStore, course_id, migrate, open_db
+from store.course_store import CourseStore
+from store.files import open_db
+from store.rows import course_id
 from store.runs import finish_run, judge, register_source, start_run
+from store.schema import migrate
 
 
 def course(source_id: str, **facts) -> Course:
@@ -26,10 +30,10 @@ def course(source_id: str, **facts) -> Course:
     return item
 
 
-def open_run(db, source="susanavet_se"):
-    register_source(db, {"name": source})
+def open_run(db, source="susanavet_se", preferred_source=None):
+    register_source(db, {"name": source, "preferred_source": preferred_source})
     run_id = start_run(db, source)
-    return run_id, CourseStore(db, source, run_id)
+    return run_id, CourseStore(db, source, run_id, preferred_source=preferred_source)
 
 
 def test_ids_are_stable_and_distinct_per_source():
@@ -39,10 +43,10 @@ def test_ids_are_stable_and_distinct_per_source():
 
 def test_migrations_are_recorded_and_not_run_twice(db_path):
     db = open_db(db_path)
-    from store.db import MIGRATION_SET, MIGRATIONS
+    from store.schema import MIGRATION_NAMES, MIGRATION_SET
 
     names = [m.name for m in MIGRATION_SET.applied(db)]
-    assert names == [name for name, _ in MIGRATIONS]
+    assert names == MIGRATION_NAMES
     assert names[:2] == ["0001_initial", "0002_fulltext_trigram"]
     assert migrate(db) == []
     assert db["courses"].detect_fts() == "courses_fts"
@@ -367,16 +371,17 @@ def test_the_courses_columns_follow_the_course_definition_and_a_missing_one_is_a
 
 
 def test_a_field_new_to_every_listing_changes_no_listings_hash_and_a_stored_hash_is_kept(db_path):
-    from store.db import CONTENT_FIELDS, _hash_content, course_row
+    from store.listing import CONTENT_FIELDS
+    from store.rows import course_row, hash_content
 
     row = course_row(course("1", credits=7.5, credit_unit="hp"))
     # a field added later, empty on this listing: the same hash
     assert (
-        _hash_content(dict(row, battery_chemistry=None), (*CONTENT_FIELDS, "battery_chemistry")) == row["content_hash"]
+        hash_content(dict(row, battery_chemistry=None), (*CONTENT_FIELDS, "battery_chemistry")) == row["content_hash"]
     )
     # filled in, it is a change
     assert (
-        _hash_content(dict(row, battery_chemistry="LFP"), (*CONTENT_FIELDS, "battery_chemistry")) != row["content_hash"]
+        hash_content(dict(row, battery_chemistry="LFP"), (*CONTENT_FIELDS, "battery_chemistry")) != row["content_hash"]
     )
     # the hash the store wrote is the one recomputed from the stored facts (migration 0016's rule),
     # so the next crawl of the same facts finds the listing unchanged
@@ -385,14 +390,14 @@ def test_a_field_new_to_every_listing_changes_no_listings_hash_and_a_stored_hash
     store.write([course("1", credits=7.5, credit_unit="hp", instruction_languages=["sv"])])
     stored = next(db.query("select * from courses"))
     columns = [c for c in CONTENT_FIELDS if c in stored]
-    assert _hash_content({c: stored[c] for c in columns}, columns) == stored["content_hash"]
+    assert hash_content({c: stored[c] for c in columns}, columns) == stored["content_hash"]
     run_id, store = open_run(db)
     store.write([course("1", credits=7.5, credit_unit="hp", instruction_languages=["sv"])])
     assert store.counts["unchanged"] == 1 and store.counts["changed"] == 0
 
 
 def test_an_upgrade_recomputes_stored_hashes_without_recording_changes(db_path):
-    from store.db import MIGRATION_SET
+    from store.schema import MIGRATION_SET
 
     db = open_db(db_path)
     run_id, store = open_run(db)
@@ -412,12 +417,14 @@ def test_an_upgrade_recomputes_stored_hashes_without_recording_changes(db_path):
 
 
 def test_one_offering_from_two_swedish_registers_is_one_listing_whichever_is_crawled_first(db_path):
-    from store.db import DUPLICATES_TABLE
+    from store.schema import DUPLICATES_TABLE
 
     db = open_db(db_path)
 
+    preferences = {"plannededucations_se": "susanavet_se"}  # as the spiders declare it
+
     def crawl(source, source_ids, **facts):
-        run_id, store = open_run(db, source)
+        run_id, store = open_run(db, source, preferences.get(source))
         store.write(
             [dataclasses.replace(course(i, **facts), source=source, id=course_id(source, i)) for i in source_ids]
         )
@@ -459,3 +466,70 @@ def test_one_offering_from_two_swedish_registers_is_one_listing_whichever_is_cra
         == 1
     )
     assert {r["source_id"] for r in db[DUPLICATES_TABLE].rows} == {"e.1"}
+
+
+def test_a_value_its_field_cannot_store_is_a_counted_error_of_that_listing_not_of_the_storage(db_path, caplog):
+    """A list in a text field (a spider's mistake, or a field declared with the wrong type)
+    never reaches sqlite3: the listing is counted and logged with the field named, its stored
+    version kept, the rest of the batch stored, and the crawl goes on (no "storage error")."""
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.store import StorePipeline
+    from spiders.providers.susanavet_se import SusanavetSeSpider
+
+    db = open_db(db_path)
+    run_id, store = open_run(db)
+    store.write([course("1"), course("2")])
+    _finish(db, run_id, store)
+    before = db["courses"].get(course_id("susanavet_se", "2"))
+    db.close()
+
+    crawler = get_crawler(SusanavetSeSpider, {"AGGREGATOR_DB": db_path, "TWISTED_REACTOR_ENABLED": False})
+    crawler.spider = SusanavetSeSpider.from_crawler(crawler)
+    pipeline = StorePipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    for item in (course("1", title="Ny titel"), course("2", title=["Kurs", "2"]), course("3", credits={"hp": 7.5})):
+        pipeline.process_item(item)
+    pipeline.close_spider()
+    pipeline.spider_closed(crawler.spider, "finished")
+
+    assert pipeline.storage_error is None
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Not stored")]
+    assert len(said) == 2 and "'2': field 'title' holds a list" in said[0] and "field 'credits' holds a dict" in said[1]
+    assert crawler.stats.get_value("aggregator/errors/unstorable_value") == 2
+    assert crawler.stats.get_value("aggregator/store/unstorable") == 2
+    db = open_db(db_path)
+    assert db["courses"].get(course_id("susanavet_se", "1"))["title"] == "Ny titel"
+    assert db["courses"].get(course_id("susanavet_se", "2")) == {**before, "last_run_id": before["last_run_id"] + 1}
+    assert not db["courses"].exists() or db["courses"].count == 2  # listing 3 was never stored
+    run = db["crawl_runs"].get(run_id + 1)
+    assert run["status"] == "flagged" and json.loads(run["error_counts"]) == {"unstorable_value": 2}
+    assert run["removed"] == 0 and "storage error" not in run["note"]
+
+
+def test_each_fields_role_is_declared_on_it_and_its_storage_follows_its_type():
+    from store.listing import BOOL_FIELDS, CONTENT_FIELDS, DERIVED_FIELDS, JSON_FIELDS, derived
+    from store.rows import content_hash, course_row
+
+    # what the pipelines work out is derived, wherever it sits in the listing
+    assert {"latitude", "longitude", "start_from", "coordinates_method", "title_en", "topics"} <= set(DERIVED_FIELDS)
+    assert not set(DERIVED_FIELDS) & set(CONTENT_FIELDS)
+    assert {"id", "source", "source_url", "fetched_at", "removed"}.isdisjoint(CONTENT_FIELDS)
+    assert {"title_i18n", "instruction_languages", "extras", "topics"} <= JSON_FIELDS
+    assert BOOL_FIELDS == {"rolling_admission", "cancelled", "ects_estimated"}
+
+    # a listing with one more source fact and one more derived field: nothing else to declare
+    @dataclasses.dataclass
+    class Wider(Course):
+        occupations: list[str] = dataclasses.field(default_factory=list)
+        title_words: int | None = derived()
+
+    plain = course("1", title="Svetsning för nybörjare")
+    wider = Wider(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Course)}, occupations=["svetsare"])
+    row = course_row(wider)
+    assert row["occupations"] == '["svetsare"]' and row["title_words"] is None
+    assert content_hash(wider) != content_hash(plain)  # a new fact with a value is content
+    assert content_hash(dataclasses.replace(wider, title_words=3)) == content_hash(wider)  # derived is not
+    assert content_hash(Wider(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Course)})) == content_hash(
+        plain
+    )  # and an empty new fact changes no hash

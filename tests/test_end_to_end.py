@@ -10,7 +10,7 @@ import shutil
 import sqlite_utils
 
 from aggregator.replay import ReplayServer
-from tests.conftest import FIXTURES, datasette_get, run_cli
+from tests.conftest import FIXTURES, crawl_logs, datasette_get, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 
@@ -58,7 +58,7 @@ def test_rows_are_visible_searchable_by_word_parts_and_downloadable(db_path):
 
 
 def test_a_crawl_that_is_a_bulk_load_ends_with_the_indexes_of_courses_made_again(db_path, tmp_path):
-    from store.db import open_db
+    from store.files import open_db
 
     fresh = open_db(tmp_path / "fresh.db")
     indexes = "select name, sql from sqlite_master where type = 'index' and tbl_name = 'courses' and sql is not null"
@@ -76,16 +76,14 @@ def test_a_crawl_that_is_a_bulk_load_ends_with_the_indexes_of_courses_made_again
         "-s",
         "AGGREGATOR_STORE_BATCH=1",
     )
-    assert (
-        "Bulk load: 2 new listings so far" in result.stderr
-        and "Bulk load: made 11 indexes of courses again" in result.stderr
-    )
-    assert result.stderr.count("Bulk load:") == 2
+    log = crawl_logs(result)
+    assert "Bulk load: 2 new listings so far" in log and "Bulk load: made 11 indexes of courses again" in log
+    assert log.count("Bulk load:") == 2 and "Bulk load" not in result.stdout + result.stderr
     db = sqlite_utils.Database(db_path)
     assert set(db.execute(indexes).fetchall()) == expected and db["_deferred_indexes"].count == 0
     assert db["courses"].count == 4 and [r["status"] for r in db["crawl_runs"].rows] == ["finished"]
     # the next run adds nothing: it keeps its indexes and logs no bulk load
-    assert "Bulk load" not in crawl(db_path, FOUR).stderr
+    assert "Bulk load" not in crawl_logs(crawl(db_path, FOUR))
 
 
 def test_a_source_that_fails_marks_nothing_removed(db_path, tmp_path):

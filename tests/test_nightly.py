@@ -11,8 +11,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 import sqlite_utils
 from filelock import FileLock
 
@@ -225,3 +227,13 @@ def test_exports_round_trip_and_the_published_snapshot(db_path, tmp_path):
     assert sorted(pq.read_table(out / "courses.parquet").column("title").to_pylist()) == titles
     with open(out / "courses.csv", encoding="utf-8", newline="") as handle:
         assert sorted(r["title"] for r in csv.DictReader(handle)) == titles
+
+
+def test_the_lock_files_beside_a_database_are_ignored_by_git():
+    from store.files import job_lock, write_lock
+
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    names = [Path(lock("aggregator.db").lock_file).name for lock in (job_lock, write_lock)]
+    done = subprocess.run(["git", "check-ignore", *names], cwd=REPO, capture_output=True, text=True)
+    assert done.stdout.split() == names

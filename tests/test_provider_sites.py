@@ -18,7 +18,7 @@ import sqlite_utils
 
 from aggregator.replay import ReplayServer
 from spiders.extract import pages, schemaorg
-from tests.conftest import FIXTURES, datasette_get, run_cli
+from tests.conftest import FIXTURES, crawl_logs, datasette_get, run_cli
 
 UAS = FIXTURES / "schemaorg_courses" / "uas_sitemap" / "responses"
 COLLEGE = FIXTURES / "site_example_college_fi" / "short_courses" / "responses"
@@ -309,7 +309,7 @@ def test_politeness_crawl_delay_and_an_unchanged_page_is_not_fetched_again(tmp_p
         ]
         gaps = [b - a for a, b in zip(page_times, page_times[1:], strict=False)]
         assert gaps and min(gaps) >= 0.35, gaps  # robots.txt's Crawl-delay, not AutoThrottle's shorter start delay
-        assert "'aggregator/politeness/crawl_delay': 0.4" in first.stderr
+        assert "'aggregator/politeness/crawl_delay': 0.4" in crawl_logs(first)
         server.requests.clear()
         _crawl_uas(db_path, server)
         second = {r["path"]: r for r in server.requests}
@@ -438,7 +438,8 @@ def test_a_site_file_is_short():
 
 # --- one offering, two sources ---------------------------------------------------------------------
 def _store(db, source: str, kind: str, courses, run_id: int = 1):
-    from store.db import CourseStore, course_id
+    from store.course_store import CourseStore
+    from store.rows import course_id
     from store.runs import register_source
 
     register_source(db, {"name": source, "kind": kind})
@@ -517,7 +518,8 @@ def _register_and_site_courses():
 
 
 def test_a_site_listing_of_a_register_offering_is_kept_beside_it(tmp_path):
-    from store.db import course_id, open_db
+    from store.files import open_db
+    from store.rows import course_id
 
     db = open_db(tmp_path / "aggregator.db")
     register, site = _register_and_site_courses()
@@ -541,7 +543,7 @@ def test_a_site_listing_of_a_register_offering_is_kept_beside_it(tmp_path):
 
 
 def test_a_register_crawled_after_the_site_takes_over_its_listings(tmp_path):
-    from store.db import open_db
+    from store.files import open_db
 
     db = open_db(tmp_path / "aggregator.db")
     register, site = _register_and_site_courses()

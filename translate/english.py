@@ -113,3 +113,12 @@ class EnglishService:
         for text in texts:
             out[text] = "\n".join(prefix + known[prepared[s]] if s.strip() else "" for prefix, s in segments(text))
         return out, model
+
+
+def english_service(db, device: str | None = None) -> EnglishService:
+    """The English service of a job that fills in stored listings (the nightly backfill,
+    `aggregator translate`): the installed Argos models, on ``device`` (default cpu, or
+    $AGGREGATOR_TRANSLATE_DEVICE), through the database's translation cache."""
+    from translate.argos import ArgosTranslator  # loads the model runtime: only when needed
+
+    return EnglishService(ArgosTranslator(device), TranslationCache(db))
