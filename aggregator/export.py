@@ -21,6 +21,7 @@ import sqlite_utils
 
 from aggregator.publish import metadata_for
 
+PACKAGE_NAME = "nordic-course-aggregator"
 PUBLIC_TABLES = ("courses", "providers", "sources", "crawl_runs", "course_changes", "translations", "course_topics")
 CHUNK = 5000
 # Parquet columns carry pandas' nullable dtypes in their metadata, so that pandas (and the
@@ -151,7 +152,7 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
             )
     return {
         "profile": "data-package",
-        "name": "nordic-course-aggregator",
+        "name": PACKAGE_NAME,
         "title": metadata.get("title"),
         "description": "Courses and programmes in Sweden and Finland, from the national open registers and providers' web sites. "
         + english_coverage_sentence(db)
@@ -182,8 +183,47 @@ def remove_stale_staging(folder: Path, older_than: float = 600) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
+class ExportRefused(ValueError):
+    """The export's folder would replace something that is not an earlier export."""
+
+
+def export_target_problem(out_dir: str | Path) -> str | None:
+    """Why ``out_dir`` may not be replaced by an export, or None: it must not exist, be an empty
+    folder, or be an export folder this project wrote (its datapackage.json names the package and
+    every file in it is one the package lists). Anything else (a file, a folder of other files)
+    is refused before anything is written: an export replaces its folder as a whole."""
+    out_dir = Path(out_dir)
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return None
+    if not out_dir.is_dir() or out_dir.is_symlink():
+        return f"{out_dir} exists and is not an export folder: give a new folder (e.g. exports/) for --out"
+    entries = {entry.name for entry in out_dir.iterdir()}
+    if not entries:
+        return None
+    try:
+        package = json.loads((out_dir / "datapackage.json").read_text("utf-8"))
+        # every format of each table the package lists (an empty table's JSON Lines file is not listed)
+        tables = {Path(resource["path"]).stem for resource in package["resources"]}
+        ours = {"datapackage.json"} | {f"{table}.{fmt}" for table in tables for fmt in ("csv", "jsonl", "parquet")}
+        if package.get("name") != PACKAGE_NAME:
+            raise ValueError(package.get("name"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{out_dir} is a folder this project did not export into: give a new or empty folder"
+    others = sorted(entries - ours)
+    if others:
+        return (
+            f"{out_dir} holds files that are not part of its export ({', '.join(others[:3])}): "
+            "move them away or give another folder"
+        )
+    return None
+
+
 def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
-    """Write every public table into out_dir; returns rows per table."""
+    """Write every public table into out_dir; returns rows per table. Raises ExportRefused,
+    before anything is written, when out_dir is not a folder an export may replace."""
+    problem = export_target_problem(out_dir)
+    if problem:
+        raise ExportRefused(problem)
     db = sqlite_utils.Database(db_path)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
