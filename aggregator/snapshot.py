@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 from aggregator.labels import write_value_labels
@@ -42,7 +43,9 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
         source.close()
     file_hash = _sha256(staging)
     os.replace(staging, target)
-    write_configuration_directory(target, tables, file_hash)
+    for kept in write_configuration_directory(target, tables, file_hash):
+        # not ours to replace: `datasette serve` of this folder would not get the site's settings
+        print(f"warning: {kept} was not written by a snapshot and is kept as it is", file=sys.stderr)
     return target
 
 

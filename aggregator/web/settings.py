@@ -48,9 +48,10 @@ def site_settings(all_immutable: bool) -> dict[str, Any]:
     return settings
 
 
-def write_configuration_directory(snapshot: Path, tables: dict[str, int], file_hash: str) -> None:
+def write_configuration_directory(snapshot: Path, tables: dict[str, int], file_hash: str) -> list[Path]:
     """``settings.json`` and ``inspect-data.json`` beside ``snapshot`` (each replaced atomically),
-    so that ``datasette serve`` of its folder serves it immutable with the site's settings."""
+    so that ``datasette serve`` of its folder serves it immutable with the site's settings.
+    A file of that name that an earlier snapshot did not write is left as it is; returns those."""
     folder = snapshot.parent
     inspect = {
         snapshot.stem: {
@@ -60,7 +61,23 @@ def write_configuration_directory(snapshot: Path, tables: dict[str, int], file_h
             "tables": {name: {"count": count} for name, count in tables.items()},
         }
     }
+    ours = {SETTINGS_FILE: set(site_settings(all_immutable=True)), INSPECT_FILE: {snapshot.stem}}
+    left = []
     for name, content in ((SETTINGS_FILE, site_settings(all_immutable=True)), (INSPECT_FILE, inspect)):
+        target = folder / name
+        if target.exists() and not _written_here(target, ours[name]):
+            left.append(target)
+            continue
         staging = folder / f".{name}.staging"
         staging.write_text(json.dumps(content, indent=2) + "\n", "utf-8")
-        os.replace(staging, folder / name)
+        os.replace(staging, target)
+    return left
+
+
+def _written_here(path: Path, keys: set[str]) -> bool:
+    """Whether ``path`` is a JSON object with no other keys than ``keys`` (what a snapshot writes)."""
+    try:
+        content = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(content, dict) and set(content) <= keys
