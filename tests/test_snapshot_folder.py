@@ -11,10 +11,12 @@ from aggregator.web.settings import IMMUTABLE_CACHE_TTL, SITE_SETTINGS
 
 
 def test_the_snapshots_folder_has_the_sites_settings_and_counts_and_keeps_foreign_files(tmp_path, capsys):
+    from store.files import open_db
+
     source = tmp_path / "aggregator.db"
+    open_db(str(source)).close()
     with sqlite3.connect(source) as conn:
-        conn.execute("create table courses (id text primary key)")
-        conn.executemany("insert into courses values (?)", [("a",), ("b",), ("c",)])
+        conn.executemany("insert into sources (name) values (?)", [("a",), ("b",), ("c",)])
     public = tmp_path / "public"
     published = snapshot(source, public / "aggregator.db")
     settings = json.loads((public / "settings.json").read_text())
