@@ -237,5 +237,6 @@ def test_the_sql_time_limit_in_effect_is_the_stated_one_under_both_ways_of_servi
             # ten times as long: stopped at the limit
             status, page, stopped = count_on(base, n * 10)
             assert status == 400 and page["title"] == "SQL Interrupted", (status, page)
-            assert limit - 0.2 < stopped < limit + 3, stopped  # + the answer's way on a busy machine
+            # stopped at the limit (+ the answer's way on a busy machine), not after the ~20 s it needs
+            assert limit - 0.2 < stopped < 2 * limit + 4, stopped
             print(f"{base}: {n} rows counted in {answered:.2f} s; ten times as many stopped after {stopped:.2f} s")
