@@ -224,11 +224,12 @@ def _check_crawl_input(spiders, arguments, settings, base_url) -> None:
     type and a --base-url nothing answers at: one line each (aggregator.mistakes), before a crawl."""
     from aggregator import mistakes
 
-    for name in spiders if arguments else ():
-        problem = mistakes.spider_argument_problem(name, mistakes.spider_class(name), arguments)
-        if problem:
-            raise click.UsageError(problem)
-    problem = mistakes.setting_problem(settings) if settings else None
+    problem = (
+        mistakes.spider_argument_problem({name: mistakes.spider_class(name) for name in spiders}, arguments)
+        if arguments
+        else None
+    )
+    problem = problem or (mistakes.setting_problem(settings) if settings else None)
     if problem:
         raise click.UsageError(problem)
     problem = mistakes.base_url_problem(base_url)

@@ -52,15 +52,19 @@ def spider_class(spider: str) -> type:
     return SpiderLoader.from_settings(project_settings()).load(spider)
 
 
-def spider_argument_problem(spider: str, cls: type, arguments: Iterable[str]) -> str | None:
-    accepted = spider_parameters(cls)
+def spider_argument_problem(spiders: dict[str, type], arguments: Iterable[str]) -> str | None:
+    """``spiders``: name -> class of the spiders a crawl runs with ``arguments``. A name is
+    unknown when none of them takes it (each spider gets every argument; Scrapy sets a name its
+    spider does not declare as an attribute)."""
+    accepted: dict[str, str] = {}
+    for cls in spiders.values():
+        for name, annotation in spider_parameters(cls).items():
+            accepted.setdefault(name, annotation)
     for argument in arguments:
         name, _, value = argument.partition("=")
         if name not in accepted:
-            return (
-                f"{spider} has no argument {name!r}; it takes "
-                + (", ".join(sorted(accepted)) or "none")
-                + " (see `aggregator crawl --help`)"
+            return f"{' and '.join(spiders)} {'takes' if len(spiders) == 1 else 'take'} no argument {name!r}; " + (
+                "arguments: " + ", ".join(sorted(accepted)) if accepted else "no arguments"
             )
         if "bool" in accepted[name] and value.strip().lower() not in YES | NO:
             return f"-a {name}={value}: {name} is yes or no; give {name}=1 or {name}=0"
