@@ -45,6 +45,13 @@ def published(tmp_path_factory):
     return snapshot(db, folder / "public" / "aggregator.db")
 
 
+@pytest.fixture(scope="module")
+def site(published):
+    """`aggregator serve --immutable` of the snapshot, for the tests that need no worker count."""
+    with served(str(published), immutable=True) as base:
+        yield base
+
+
 def get(url: str, timeout: float = 30) -> tuple[int, bytes]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -124,56 +131,56 @@ def test_huge_values_are_refused_at_once_while_another_visitor_is_served_by_the_
             server.wait(timeout=30)
 
 
-def test_sql_reaching_past_the_data_is_refused_and_paths_are_not_shown(published):
-    with served(str(published), immutable=True) as base:
-        for sql in (
-            "select fts3_tokenizer('simple')",
-            "select fts3_tokenizer('mine', x'0000000000000000')",
-            "select * from sqlite_stmt",
-            "select load_extension('/lib/x86_64-linux-gnu/libc.so.6')",
-        ):
-            status, body = get(sql_url(base, sql))
-            assert status == 400 and b"not authorized" in body or b"prohibited" in body, (sql, status, body[:300])
-        status, body = get(sql_url(base, "select * from pragma_database_list"))
-        assert status == 200 and json.loads(body)["rows"] == [[0, "main", None]]
-        # ordinary SQL still works, printf included
-        status, body = get(sql_url(base, "select printf('%d listings, %5.1f%%', count(*), 12.345) from courses"))
-        assert status == 200 and json.loads(body)["rows"] == [["4 listings,  12.3%"]]
-        databases = get(base + "/-/databases.json")[1].decode()
-        assert str(published.parent) not in databases and "path" not in json.loads(databases)[0]
-        assert json.loads(databases)[0]["name"] == "aggregator"
-        for page in ("/-/threads", "/-/threads.json", "/-/messages", "/-/allow-debug", "/-/patterns"):
-            assert get(base + page)[0] == 404, page
-        for page in ("/-/versions.json", "/-/plugins.json", "/-/settings.json", "/-/metadata.json", "/-/actor.json"):
-            status, body = get(base + page)
-            assert status == 200 and str(Path(sys.prefix)) not in body.decode() and "/tmp" not in body.decode(), page
+def test_sql_reaching_past_the_data_is_refused_and_paths_are_not_shown(published, site):
+    base = site
+    for sql in (
+        "select fts3_tokenizer('simple')",
+        "select fts3_tokenizer('mine', x'0000000000000000')",
+        "select * from sqlite_stmt",
+        "select load_extension('/lib/x86_64-linux-gnu/libc.so.6')",
+    ):
+        status, body = get(sql_url(base, sql))
+        assert status == 400 and (b"not authorized" in body or b"prohibited" in body), (sql, status, body[:300])
+    status, body = get(sql_url(base, "select * from pragma_database_list"))
+    assert status == 200 and json.loads(body)["rows"] == [[0, "main", None]]
+    # ordinary SQL still works, printf included
+    status, body = get(sql_url(base, "select printf('%d listings, %5.1f%%', count(*), 12.345) from courses"))
+    assert status == 200 and json.loads(body)["rows"] == [["4 listings,  12.3%"]]
+    databases = get(base + "/-/databases.json")[1].decode()
+    assert str(published.parent) not in databases and "path" not in json.loads(databases)[0]
+    assert json.loads(databases)[0]["name"] == "aggregator"
+    for page in ("/-/threads", "/-/threads.json", "/-/messages", "/-/allow-debug", "/-/patterns"):
+        assert get(base + page)[0] == 404, page
+    for page in ("/-/versions.json", "/-/plugins.json", "/-/settings.json", "/-/metadata.json", "/-/actor.json"):
+        status, body = get(base + page)
+        assert status == 200 and str(Path(sys.prefix)) not in body.decode() and "/tmp" not in body.decode(), page
 
 
-def test_every_page_answers_a_post_with_405(published):
-    with served(str(published), immutable=True) as base:
-        for path in (
-            "/",
-            "/aggregator",
-            "/aggregator/courses",
-            "/aggregator/courses.json",
-            "/aggregator/new_listings",
-            "/aggregator/new_listings.json",
-            "/-/insert",
-            "/aggregator/courses/-/insert",
-            "/-/messages",
-        ):
-            for method in ("POST", "PUT", "DELETE"):
-                request = urllib.request.Request(base + path, data=b"a=1", method=method)
-                try:
-                    urllib.request.urlopen(request, timeout=30)
-                    raise AssertionError(f"{method} {path} was accepted")
-                except urllib.error.HTTPError as error:
-                    assert error.code == 405, (method, path, error.code)
-                    assert error.headers["Allow"] == "GET, HEAD"
-                    body = error.read().decode()
-                    assert "read-only" in body
-                    assert ("<h1>" in body) != path.endswith(".json"), body[:300]
-        assert get(base + "/aggregator/courses.json")[0] == 200
+def test_every_page_answers_a_post_with_405(site):
+    base = site
+    for path in (
+        "/",
+        "/aggregator",
+        "/aggregator/courses",
+        "/aggregator/courses.json",
+        "/aggregator/new_listings",
+        "/aggregator/new_listings.json",
+        "/-/insert",
+        "/aggregator/courses/-/insert",
+        "/-/messages",
+    ):
+        for method in ("POST", "PUT", "DELETE"):
+            request = urllib.request.Request(base + path, data=b"a=1", method=method)
+            try:
+                urllib.request.urlopen(request, timeout=30)
+                raise AssertionError(f"{method} {path} was accepted")
+            except urllib.error.HTTPError as error:
+                assert error.code == 405, (method, path, error.code)
+                assert error.headers["Allow"] == "GET, HEAD"
+                body = error.read().decode()
+                assert "read-only" in body
+                assert ("<h1>" in body) != path.endswith(".json"), body[:300]
+    assert get(base + "/aggregator/courses.json")[0] == 200
 
 
 def test_the_answer_budget_is_per_statement_and_above_a_full_page():
