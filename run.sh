@@ -9,5 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup-venv.sh
-.venv/bin/aggregator nightly "$@" || echo "warning: some sources failed (see above); serving what the database holds" >&2
+status=0
+.venv/bin/aggregator nightly "$@" || status=$?
+case $status in
+    0) ;;
+    # 1: some sources failed (named above); 3: another job holds the database: serve what it holds
+    1 | 3) echo "warning: the nightly job did not finish cleanly (see above); serving what the database holds" >&2 ;;
+    # 2: a mistake in the command (named above), nothing was crawled: correct it, serve nothing old
+    *) exit "$status" ;;
+esac
 exec .venv/bin/aggregator serve

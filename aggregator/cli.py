@@ -160,7 +160,9 @@ def list_spiders() -> None:
 )
 @click.option("-a", "arguments", multiple=True, metavar="NAME=VALUE", help="Spider argument, repeatable.")
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Scrapy setting, repeatable.")
-@click.option("--timeout", type=float, default=None, help="Seconds each spider may run.")
+@click.option(
+    "--timeout", type=click.FloatRange(min=0, min_open=True), default=None, help="Seconds each spider may run."
+)
 @click.option("--log-dir", default=None, help="Where the spiders' logs go (default: logs/ beside the database).")
 @click.pass_context
 def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout, log_dir) -> None:
@@ -182,6 +184,7 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout, 
         problem = argument_problem(name, arguments, base_url)
         if problem:
             raise click.UsageError(problem)
+    _check_crawl_input(spiders or enabled_spider_names(), arguments, settings, None if replay else base_url)
     from aggregator.job import JobLocked, acquire_job_lock, crawl_spiders, log_folder, open_job_db
 
     try:
@@ -216,6 +219,24 @@ def crawl(ctx, spiders, sub_db, base_url, replay, arguments, settings, timeout, 
         lock.release()
     if failed:
         raise click.ClickException(f"crawl not clean for {', '.join(failed)}; see the lines above and crawl_runs.note")
+
+
+def _check_crawl_input(spiders, arguments, settings, base_url) -> None:
+    """Unknown spider arguments, yes/no arguments that are neither, Scrapy settings of the wrong
+    type and a --base-url nothing answers at: one line each (aggregator.mistakes), before a crawl."""
+    from aggregator import mistakes
+
+    problem = (
+        mistakes.spider_argument_problem({name: mistakes.spider_class(name) for name in spiders}, arguments)
+        if arguments
+        else None
+    )
+    problem = problem or (mistakes.setting_problem(settings) if settings else None)
+    if problem:
+        raise click.UsageError(problem)
+    problem = mistakes.base_url_problem(base_url)
+    if problem:
+        raise click.ClickException(problem)
 
 
 @main.command()
@@ -254,9 +275,13 @@ def snapshot(ctx, sub_db, target) -> None:
     """Copy the database to TARGET for publishing with `aggregator serve --immutable`.
 
     The copy replaces TARGET atomically; restart the server to serve it."""
+    from aggregator.mistakes import snapshot_target_problem
     from aggregator.snapshot import snapshot as take_snapshot
 
     db_path = require_db(_db(ctx, sub_db))
+    problem = snapshot_target_problem(db_path, target)
+    if problem:
+        raise click.UsageError(problem)
     open_db(db_path).close()
     click.echo(f"Published {take_snapshot(db_path, target)}")
 
@@ -285,7 +310,7 @@ def coverage(ctx, sub_db) -> None:
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=4 * 3600,
     show_default=True,
     help="Seconds each spider may crawl before it is stopped.",
@@ -324,7 +349,9 @@ def nightly(
     Exit code 3 when another nightly job holds the database's lock.
     """
     from aggregator.crawl import spider_names, stop_on_termination
+    from aggregator.export import export_target_problem
     from aggregator.job import JobLocked
+    from aggregator.mistakes import snapshot_target_problem
     from aggregator.nightly import run_nightly
     from aggregator.replay import ReplayServer
     from store.files import beside_db
@@ -333,6 +360,13 @@ def nightly(
     unknown = [s for s in only if s not in spider_names()]
     if unknown:
         raise click.UsageError(f"unknown spider(s) {', '.join(unknown)}; available: {', '.join(spider_names())}")
+    export_dir = None if no_export else (export_dir or str(beside_db(db_path, "exports")))
+    # refused before the crawl, not after hours of it
+    problem = (export_target_problem(export_dir) if export_dir else None) or snapshot_target_problem(
+        db_path, snapshot_to
+    )
+    if problem:
+        raise click.UsageError(problem.replace("for --out", "for --export-dir"))
     stop_on_termination()
     server = ReplayServer(replay).start() if replay else None
     try:
@@ -343,7 +377,7 @@ def nightly(
             list(only) or None,
             server.base_url if server else None,
             timeout,
-            None if no_export else (export_dir or str(beside_db(db_path, "exports"))),
+            export_dir,
             log_dir,
             echo=lambda m: click.echo(m, err=True),
             incremental=incremental,
@@ -382,12 +416,15 @@ def nightly(
 @click.pass_context
 def export_command(ctx, sub_db, out) -> None:
     """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
-    from aggregator.export import export
+    from aggregator.export import export, export_target_problem
     from store.files import beside_db
 
     db_path = require_db(_db(ctx, sub_db))
-    open_db(db_path).close()  # a damaged or foreign database is named before anything is written
     out = out or str(beside_db(db_path, "exports"))
+    problem = export_target_problem(out)
+    if problem:
+        raise click.UsageError(problem)
+    open_db(db_path).close()  # a damaged or foreign database is named before anything is written
     counts = export(db_path, out)
     click.echo(f"Exported to {out}/: " + ", ".join(f"{t} {n} rows" for t, n in counts.items()))
 

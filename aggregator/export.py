@@ -14,43 +14,61 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlite_utils
 
+from aggregator.export_columns import (
+    JSON_LINES_VALUES,
+    PARQUET_VALUES,
+    PROVIDER_KEY,
+    PROVIDER_KEY_DESCRIPTION,
+    Column,
+    arrow_schema,
+    column_kinds,
+    package_field,
+    select_columns,
+    with_provider_key,
+)
 from aggregator.publish import metadata_for
 
-PUBLIC_TABLES = ("courses", "providers", "sources", "crawl_runs", "course_changes", "translations", "course_topics")
+PACKAGE_NAME = "nordic-course-aggregator"
+PUBLIC_TABLES = (
+    "courses",
+    "providers",
+    "sources",
+    "crawl_runs",
+    "course_changes",
+    "translations",
+    "course_topics",
+    "course_duplicates",
+)
 CHUNK = 5000
-# Parquet columns carry pandas' nullable dtypes in their metadata, so that pandas (and the
-# validators reading through it: frictionless) read an integer column with nulls as integers
-# with missing values, not as floats with NaN.
-_PANDAS_DTYPE = {"INTEGER": "Int64", "REAL": "Float64", "FLOAT": "Float64", "TEXT": "string"}
 # Keys of the public tables, declared in datapackage.json: (primary key, [(fields, table, its fields)])
 KEYS: dict[str, tuple[list[str], list[tuple[list[str], str, list[str]]]]] = {
-    "courses": (["id"], [(["source"], "sources", ["name"])]),
+    "courses": (["id"], [(["source"], "sources", ["name"]), ([PROVIDER_KEY], "providers", ["id"])]),
     "providers": (["id"], [(["source"], "sources", ["name"])]),
     "sources": (["name"], []),
     "crawl_runs": (["id"], [(["source"], "sources", ["name"])]),
     "course_changes": (["id"], [(["course_id"], "courses", ["id"]), (["run_id"], "crawl_runs", ["id"])]),
     "translations": (["source_lang", "target_lang", "model", "text_hash"], []),
     "course_topics": (["course_id", "topic"], [(["course_id"], "courses", ["id"])]),
+    "course_duplicates": (["id"], [(["source"], "sources", ["name"]), ([PROVIDER_KEY], "providers", ["id"])]),
 }
-_FRICTIONLESS = {"INTEGER": "integer", "REAL": "number", "FLOAT": "number", "TEXT": "string"}
 
 
-def _columns(db: sqlite_utils.Database, table: str) -> list[tuple[str, str]]:
-    return [(c.name, (c.type or "TEXT").upper()) for c in db[table].columns]
-
-
-def _export_table(db: sqlite_utils.Database, table: str, folder: Path) -> int:
-    columns = _columns(db, table)
-    names = [n for n, _ in columns]
-    empty = pd.DataFrame({n: pd.Series([], dtype=_PANDAS_DTYPE.get(t, "string")) for n, t in columns})
-    schema = pa.Schema.from_pandas(empty, preserve_index=False)
+def _export_table(
+    db: sqlite_utils.Database, table: str, folder: Path, known: dict[str, str] | None = None
+) -> tuple[int, list[Column]]:
+    """The table in CSV, JSON Lines and Parquet, each typed (``export_columns``); its rows and columns."""
+    columns = column_kinds(db, table, known)
+    names = [column.name for column in columns]
+    stored = select_columns(columns)
+    schema = arrow_schema(columns)
+    parquet_values = [PARQUET_VALUES.get(column.kind) for column in columns]
+    json_values = [JSON_LINES_VALUES.get(column.kind) for column in columns]
     rows = 0
-    cursor = db.execute(f"select {', '.join(f'[{n}]' for n in names)} from [{table}] order by rowid")
+    cursor = db.execute(f"select {', '.join(f'[{n}]' for n in stored)} from [{table}] order by rowid")
     with (
         open(folder / f"{table}.csv", "w", encoding="utf-8", newline="") as csv_file,
         open(folder / f"{table}.jsonl", "w", encoding="utf-8") as jsonl_file,
@@ -62,18 +80,30 @@ def _export_table(db: sqlite_utils.Database, table: str, folder: Path) -> int:
             chunk = cursor.fetchmany(CHUNK)
             if not chunk:
                 break
+            chunk = with_provider_key(columns, stored, chunk)
             writer.writerows(chunk)
             jsonl_file.writelines(
-                json.dumps(dict(zip(names, row, strict=False)), ensure_ascii=False) + "\n" for row in chunk
+                json.dumps(
+                    {n: (v if read is None else read(v)) for n, v, read in zip(names, row, json_values, strict=True)},
+                    ensure_ascii=False,
+                )
+                + "\n"
+                for row in chunk
             )
             parquet.write_table(
                 pa.Table.from_arrays(
-                    [pa.array([r[i] for r in chunk], type=schema.field(i).type) for i in range(len(names))],
+                    [
+                        pa.array(
+                            [r[i] for r in chunk] if read is None else [read(r[i]) for r in chunk],
+                            type=schema.field(i).type,
+                        )
+                        for i, read in enumerate(parquet_values)
+                    ],
                     schema=schema,
                 )
             )
             rows += len(chunk)
-    return rows
+    return rows, columns
 
 
 def english_coverage_sentence(db: sqlite_utils.Database) -> str:
@@ -91,7 +121,9 @@ def english_coverage_sentence(db: sqlite_utils.Database) -> str:
     return f"English titles for {english} of {total} current listings ({100 * english / total:.1f} %; by method: {methods})."
 
 
-def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]) -> dict[str, Any]:
+def _datapackage(
+    db: sqlite_utils.Database, db_path: str, counts: dict[str, int], kinds: dict[str, list[Column]]
+) -> dict[str, Any]:
     metadata = metadata_for(db_path)
     tables = next(iter(metadata.get("databases", {}).values()), {}).get("tables", {})
     # a provider site may state its terms in words only (no licence URL): no empty keys, which
@@ -114,20 +146,19 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
     resources = []
     for table, rows in counts.items():
         described = tables.get(table, {})
-        fields = [
-            {
-                "name": n,
-                "type": _FRICTIONLESS.get(t, "string"),
-                "description": (described.get("columns") or {}).get(n, ""),
-            }
-            for n, t in _columns(db, table)
-        ]
+        descriptions = {**(described.get("columns") or {}), PROVIDER_KEY: PROVIDER_KEY_DESCRIPTION}
+        if table == "course_duplicates":  # the same columns as courses, described there
+            descriptions = {**((tables.get("courses") or {}).get("columns") or {}), **descriptions}
+        fields = {
+            fmt: [package_field(column, fmt, descriptions.get(column.name, "")) for column in kinds[table]]
+            for fmt in ("csv", "jsonl", "parquet")
+        }
         primary, foreign = KEYS.get(table, ([], []))
         # An empty table's JSON Lines file has no lines (valid JSON Lines, read by DuckDB and
         # pandas as no rows), but frictionless 5 cannot open an empty JSON Lines file: the
         # package lists it only in CSV and Parquet, which describe the same empty table.
         for fmt in ("csv", "jsonl", "parquet") if rows else ("csv", "parquet"):
-            schema: dict[str, Any] = {"fields": fields}
+            schema: dict[str, Any] = {"fields": fields[fmt]}
             if primary:
                 schema["primaryKey"] = primary
             references = [(own, other, theirs) for own, other, theirs in foreign if other in counts]
@@ -151,7 +182,7 @@ def _datapackage(db: sqlite_utils.Database, db_path: str, counts: dict[str, int]
             )
     return {
         "profile": "data-package",
-        "name": "nordic-course-aggregator",
+        "name": PACKAGE_NAME,
         "title": metadata.get("title"),
         "description": "Courses and programmes in Sweden and Finland, from the national open registers and providers' web sites. "
         + english_coverage_sentence(db)
@@ -182,8 +213,47 @@ def remove_stale_staging(folder: Path, older_than: float = 600) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
+class ExportRefused(ValueError):
+    """The export's folder would replace something that is not an earlier export."""
+
+
+def export_target_problem(out_dir: str | Path) -> str | None:
+    """Why ``out_dir`` may not be replaced by an export, or None: it must not exist, be an empty
+    folder, or be an export folder this project wrote (its datapackage.json names the package and
+    every file in it is one the package lists). Anything else (a file, a folder of other files)
+    is refused before anything is written: an export replaces its folder as a whole."""
+    out_dir = Path(out_dir)
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return None
+    if not out_dir.is_dir() or out_dir.is_symlink():
+        return f"{out_dir} exists and is not an export folder: give a new folder (e.g. exports/) for --out"
+    entries = {entry.name for entry in out_dir.iterdir()}
+    if not entries:
+        return None
+    try:
+        package = json.loads((out_dir / "datapackage.json").read_text("utf-8"))
+        # every format of each table the package lists (an empty table's JSON Lines file is not listed)
+        tables = {Path(resource["path"]).stem for resource in package["resources"]}
+        ours = {"datapackage.json"} | {f"{table}.{fmt}" for table in tables for fmt in ("csv", "jsonl", "parquet")}
+        if package.get("name") != PACKAGE_NAME:
+            raise ValueError(package.get("name"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{out_dir} is a folder this project did not export into: give a new or empty folder"
+    others = sorted(entries - ours)
+    if others:
+        return (
+            f"{out_dir} holds files that are not part of its export ({', '.join(others[:3])}): "
+            "move them away or give another folder"
+        )
+    return None
+
+
 def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
-    """Write every public table into out_dir; returns rows per table."""
+    """Write every public table into out_dir; returns rows per table. Raises ExportRefused,
+    before anything is written, when out_dir is not a folder an export may replace."""
+    problem = export_target_problem(out_dir)
+    if problem:
+        raise ExportRefused(problem)
     db = sqlite_utils.Database(db_path)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -191,9 +261,14 @@ def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
     staging.chmod(0o755)  # published files: readable by the web server, not only by this user
     try:
-        counts = {t: _export_table(db, t, staging) for t in PUBLIC_TABLES if t in db.table_names()}
+        exported: dict[str, tuple[int, list[Column]]] = {}
+        for table in (t for t in PUBLIC_TABLES if t in db.table_names()):
+            known = {c.name: c.kind for c in exported["courses"][1]} if "courses" in exported else None
+            exported[table] = _export_table(db, table, staging, known)
+        counts = {table: rows for table, (rows, _) in exported.items()}
+        kinds = {table: columns for table, (_, columns) in exported.items()}
         (staging / "datapackage.json").write_text(
-            json.dumps(_datapackage(db, db_path, counts), ensure_ascii=False, indent=2), "utf-8"
+            json.dumps(_datapackage(db, db_path, counts, kinds), ensure_ascii=False, indent=2), "utf-8"
         )
         if out_dir.exists():
             previous = out_dir.with_name(out_dir.name + ".previous")

@@ -51,13 +51,15 @@ SERVE_IMMUTABLE_ENV = "AGGREGATOR_SERVE_IMMUTABLE"
 
 
 def build_datasette(db_path: str, *, immutable: bool = False):
-    """The Datasette the public sees: stock Datasette with the project's metadata; the site's
-    templates, stylesheet, topics facet and settings come from the plugin (aggregator.web),
-    exactly as under ``datasette serve``.
+    """The Datasette the public sees: stock Datasette with the project's metadata and the site's
+    settings (``aggregator.web.settings``); the site's templates, stylesheet, topics facet and
+    bounds come from the plugin (aggregator.web), exactly as under ``datasette serve``.
 
     ``immutable`` opens the file read-only without locking and counts its tables once, which is
     only safe for a file nobody writes while it is served (a published snapshot)."""
     from datasette.app import Datasette
+
+    from aggregator.web.settings import site_settings
 
     if not site_plugin_installed():
         raise RuntimeError(
@@ -68,6 +70,7 @@ def build_datasette(db_path: str, *, immutable: bool = False):
         files=[] if immutable else [db_path],
         immutables=[db_path] if immutable else [],
         metadata=metadata_for(db_path),
+        settings=site_settings(all_immutable=immutable),
     )
 
 

@@ -1,20 +1,24 @@
 """Publishing a database: a snapshot for `aggregator serve --immutable` (or stock
-`datasette serve -i`)."""
+`datasette serve FOLDER`: the snapshot's folder is a Datasette configuration directory)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
+import sys
 from pathlib import Path
 
 from aggregator.labels import write_value_labels
+from aggregator.web.settings import write_configuration_directory
 
 
 def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
     """Copy the database to ``target`` for publishing, atomically: a server reading the old
     snapshot keeps reading it (its open file) until it is restarted on the new one. The copy is
     a consistent point in time (SQLite's online backup) in rollback-journal mode, so it can be
-    opened immutable and read-only."""
+    opened immutable and read-only. Its folder gets the site's Datasette settings and the
+    snapshot's table counts (``aggregator.web.settings``)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.staging")
@@ -30,11 +34,28 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
             write_facet_counts(copy)
             write_value_labels(copy)
         copy.execute("pragma journal_mode = delete")
+        tables = {
+            name: copy.execute(f"select count(*) from [{name}]").fetchone()[0]
+            for (name,) in copy.execute("select name from sqlite_master where type = 'table'").fetchall()
+        }
     finally:
         copy.close()
         source.close()
+    file_hash = _sha256(staging)
     os.replace(staging, target)
+    for kept in write_configuration_directory(target, tables, file_hash):
+        # not ours to replace: `datasette serve` of this folder would not get the site's settings
+        print(f"warning: {kept} was not written by a snapshot and is kept as it is", file=sys.stderr)
     return target
+
+
+def _sha256(path: Path) -> str:
+    """The file's hash as ``datasette inspect`` computes it."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # The columns the site counts on every page (the metadata's default facets) and on request. On a

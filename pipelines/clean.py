@@ -3,9 +3,11 @@
 Only the form changes here, never the meaning: a value that cannot be cleaned is left for the
 validate pipeline to count. Two exceptions protect the database and the people named in it:
 texts longer than MAX_CHARS are cut (counted in ``aggregator/truncated/<field>``, listed in
-``extras.truncated``), and the e-mail addresses and mobile numbers of persons inside
-descriptions are masked (``aggregator/masked/email|phone``; function mailboxes such as info@,
-opinto@ or admissions@ stay).
+``extras.truncated``), and the e-mail addresses and mobile numbers of persons are masked in
+every text a source gives: titles, descriptions, provider, institution and place names and
+every text inside ``extras`` (counted in ``aggregator/masked/email|phone`` and per field in
+``aggregator/masked/<field>/email|phone``; function mailboxes such as info@, opinto@ or
+admissions@ stay). A hostile source put them in titles, names and extras, not only descriptions.
 """
 
 from __future__ import annotations
@@ -43,14 +45,18 @@ class CleanPipeline(CrawlerPipeline):
         item.description_i18n = {
             k: v for k, v in ((k, clean_description(raw(v))) for k, v in item.description_i18n.items()) if v
         }
-        item.title = capped("title", item.title, "title")
-        item.title_i18n = {k: capped(f"title:{k}", v, "title") for k, v in item.title_i18n.items()}
-        item.description = self.masked(capped("description", item.description, "description"))
+        item.title = self.masked(capped("title", item.title, "title"), "title")
+        item.title_i18n = {
+            k: self.masked(capped(f"title:{k}", v, "title"), "title") for k, v in item.title_i18n.items()
+        }
+        item.description = self.masked(capped("description", item.description, "description"), "description")
         item.description_i18n = {
-            k: self.masked(capped(f"description:{k}", v, "description")) for k, v in item.description_i18n.items()
+            k: self.masked(capped(f"description:{k}", v, "description"), "description")
+            for k, v in item.description_i18n.items()
         }
         for name in ("provider_name", "institution_name", "municipality"):
-            setattr(item, name, capped(name, clean_title(raw(getattr(item, name))), "name"))
+            setattr(item, name, self.masked(capped(name, clean_title(raw(getattr(item, name))), "name"), name))
+        item.extras = self.masked_values(item.extras)
         if truncated:
             item.extras["truncated"] = truncated
         if item.url:
@@ -63,10 +69,20 @@ class CleanPipeline(CrawlerPipeline):
         item.instruction_languages = [l.lower() for l in item.instruction_languages if l]
         return item
 
-    def masked(self, text: str | None) -> str | None:
+    def masked(self, text: str | None, field: str) -> str | None:
         text, emails, phones = mask_personal_data(text)
-        if emails:
-            self.count("masked/email", emails)
-        if phones:
-            self.count("masked/phone", phones)
+        for kind, found in (("email", emails), ("phone", phones)):
+            if found:
+                self.count(f"masked/{kind}", found)
+                self.count(f"masked/{field}/{kind}", found)
         return text
+
+    def masked_values(self, value, field: str = "extras"):
+        """``value`` (extras: JSON-like) with every text in it, keys too, masked."""
+        if isinstance(value, str):
+            return self.masked(value, field)
+        if isinstance(value, dict):
+            return {self.masked_values(k, field): self.masked_values(v, field) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.masked_values(v, field) for v in value]
+        return value

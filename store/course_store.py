@@ -5,7 +5,7 @@ applies "one offering, one listing" (``store.offerings``) as it goes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlite_utils
@@ -131,8 +131,12 @@ class CourseStore:
         defer_indexes_after: int = DEFAULT_DEFER_INDEXES_AFTER,
         kind: str = "register",
         preferred_source: str | None = None,
+        mask_history: Callable[[str], str] | None = None,
     ) -> None:
         self.db = db
+        # applied to the values course_changes records: an old value was stored by an older
+        # version, perhaps before its personal data was masked (pipelines.clean masks new ones)
+        self.mask_history = mask_history or (lambda text: text)
         self.source = source
         self.kind = kind  # "register" or "provider_site" (store.offerings: a site's listing of a register's offering)
         # the source whose listing of the same source id is the listing (the spider's preferred_source)
@@ -344,8 +348,8 @@ class CourseStore:
                                 "run_id": self.run_id,
                                 "changed_at": stamp,
                                 "field": name,
-                                "old_value": None if old[name] is None else str(old[name]),
-                                "new_value": None if row[name] is None else str(row[name]),
+                                "old_value": None if old[name] is None else self.mask_history(str(old[name])),
+                                "new_value": None if row[name] is None else self.mask_history(str(row[name])),
                             }
                         )
             writes.append({k: v for k, v in row.items() if k in self.columns})

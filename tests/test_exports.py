@@ -63,3 +63,53 @@ def test_duckdb_and_pandas_read_every_file_with_the_same_rows(samples_export):
             assert len(frame) == count, path
     levels = pd.read_parquet(samples_export / "courses.parquet")["eqf_level"]
     assert str(levels.dtype) == "Int64"  # integers with missing values, not floats with NaN
+
+
+def test_dates_lists_and_codes_read_as_what_they_are_in_pandas_and_duckdb(samples_export):
+    import datetime
+    import sqlite3
+
+    with sqlite3.connect(samples_export.parent / "aggregator.db") as conn:
+        stored = conn.execute("select id, start_date, instruction_languages, municipality_code from courses").fetchall()
+    by_id = {row[0]: row[1:] for row in stored}
+    codes = sorted({code for *_, code in stored if code})
+    assert any(code.startswith("0") for code in codes) or len(codes) > 3, codes  # codes worth keeping as text
+
+    frame = pd.read_parquet(samples_export / "courses.parquet")
+    for _, row in frame.iterrows():
+        start, languages, code = by_id[row["id"]]
+        assert row["start_date"] == (None if start is None else datetime.date.fromisoformat(start))
+        listed = row["instruction_languages"]
+        assert (None if listed is None else list(listed)) == (None if languages is None else json.loads(languages))
+        assert (None if pd.isna(row["municipality_code"]) else row["municipality_code"]) == code
+    assert str(frame["municipality_code"].dtype) == "string" and str(frame["fetched_at"].dtype) == "datetime64[us, UTC]"
+    # JSON Lines: lists as arrays, codes as strings (pandas: dtype=False keeps them, as docs/downloads.md says)
+    records = [json.loads(line) for line in (samples_export / "courses.jsonl").read_text("utf-8").splitlines()]
+    assert all(record["instruction_languages"] == (json.loads(by_id[record["id"]][1] or "null")) for record in records)
+    assert any(record["instruction_languages"] for record in records)
+    lines = pd.read_json(samples_export / "courses.jsonl", lines=True, dtype=False)
+    assert sorted({c for c in lines["municipality_code"] if c}) == codes
+    # CSV: codes as text when read the way docs/downloads.md shows
+    table = pd.read_csv(samples_export / "courses.csv", dtype={"municipality_code": "string", "region_code": "string"})
+    assert sorted(set(table["municipality_code"].dropna())) == codes
+    for reader, fmt in (("read_parquet", "parquet"), ("read_json_auto", "jsonl")):
+        types = duckdb.sql(
+            "select distinct typeof(start_date), typeof(instruction_languages), typeof(municipality_code) "
+            f"from {reader}('{samples_export / f'courses.{fmt}'}')"
+        ).fetchall()
+        assert types == [("DATE", "VARCHAR[]", "VARCHAR")], (fmt, types)
+
+
+def test_every_listing_with_a_provider_joins_to_it_and_duplicates_are_exported(samples_export):
+    package = json.loads((samples_export / "datapackage.json").read_text("utf-8"))
+    assert {"course_duplicates-csv", "course_duplicates-parquet"} <= {r["name"] for r in package["resources"]}
+    courses = pd.read_parquet(samples_export / "courses.parquet")
+    providers = pd.read_parquet(samples_export / "providers.parquet")
+    with_provider = courses[courses["provider_name"].notna() | courses["provider_id"].notna()]
+    assert with_provider["provider_key"].isin(providers["id"]).all()
+    assert courses[courses["provider_key"].isna()][["provider_name", "provider_id"]].isna().all().all()
+    # Planned Educations gives no provider id: its listings join by a key made from the name
+    planned = with_provider[with_provider["source"] == "plannededucations_se"]
+    assert len(planned) and planned["provider_id"].isna().all() and planned["provider_key"].notna().all()
+    joined = planned.merge(providers, left_on="provider_key", right_on="id", suffixes=("", "_provider"))
+    assert len(joined) == len(planned) and (joined["provider_name"] == joined["name"]).all()

@@ -19,6 +19,7 @@ import sqlite_utils
 from filelock import FileLock
 
 from aggregator.export import PUBLIC_TABLES
+from aggregator.export_columns import PROVIDER_KEY, PROVIDER_KEY_TABLES
 from tests.conftest import FIXTURES, REPO, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
@@ -211,6 +212,8 @@ def test_exports_round_trip_and_the_published_snapshot(db_path, tmp_path):
     assert {s["spider"] for s in package["sources"]} == {"opintopolku_fi"}
     for table in PUBLIC_TABLES:
         columns = list(db[table].columns_dict)
+        if table in PROVIDER_KEY_TABLES:  # the key of the listing's provider, worked out beside its id
+            columns.insert(columns.index("provider_id") + 1, PROVIDER_KEY)
         count = db[table].count
         with open(out / f"{table}.csv", encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))

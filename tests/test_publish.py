@@ -40,7 +40,8 @@ def test_snapshot_is_a_consistent_immutable_copy_replaced_atomically(db_path, tm
     # the reader holds the old file: still consistent, still the old rows
     assert "second" not in names(reader)
     assert "second" in names(sqlite3.connect(f"file:{target}?immutable=1", uri=True))
-    assert sorted(p.name for p in target.parent.iterdir()) == ["aggregator.db"]
+    # no staging file left; beside the snapshot, its Datasette configuration (aggregator.web.settings)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["aggregator.db", "inspect-data.json", "settings.json"]
     # shaped for the site: one-column indexes for the facets of the whole table, analysed
     indexes = {row[0] for row in reader.execute("select name from sqlite_master where type = 'index'")}
     assert {"site_courses_country", "site_courses_region", "site_course_topics_topic"} <= indexes

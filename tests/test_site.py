@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 HOOKS = {
-    "startup",
+    "asgi_wrapper",
     "register_facet_classes",
     "filters_from_request",
     "prepare_connection",
@@ -69,8 +69,7 @@ def test_stock_datasette_serve_with_the_metadata_serves_the_same_site_as_aggrega
         "-m",
         "datasette",
         "serve",
-        "-i",
-        str(published),
+        str(published.parent),  # the snapshot's folder: a configuration directory with the site's settings
         "-m",
         str(METADATA),
         "--host",

@@ -1,7 +1,7 @@
 """The public site: a Datasette plugin.
 
 Registered through the ``datasette`` entry point in pyproject.toml, so with the project installed
-stock ``datasette serve -i SNAPSHOT -m datasette_metadata.yml`` serves the same site as
+stock ``datasette serve SNAPSHOT_FOLDER -m datasette_metadata.yml`` serves the same site as
 ``aggregator serve``. Everything here goes through Datasette's plugin hooks and template
 overrides:
 
@@ -11,12 +11,18 @@ overrides:
 - ``register_facet_classes``: column facets counted from a snapshot's counts (``counted``) and
   the topics facet (``topics.TopicFacet``), beside Datasette's own;
 - ``filters_from_request``: a picked topic looked up in ``course_topics`` (``topics.topic_lookup``);
-- ``prepare_connection``: a published snapshot read memory-mapped (``connections``);
+- ``prepare_connection``: answers bounded in bytes, the SQL functions that expose the server
+  refused, a published snapshot read memory-mapped (``connections``);
 - ``handle_exception``: a visitor's mistakes answer 400 and 405, not 500 (``errors``);
+- ``asgi_wrapper``: a read-only site, every method but GET and HEAD answers 405 (``readonly``);
 - ``extra_template_vars``: table and view pages without their CREATE statements;
 - ``extra_body_script``: canned-query parameters picked from a list (``choices``);
-- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``);
-- ``startup``: the site's settings (``settings``, the one reach past the public interface).
+- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``),
+  ``/-/databases.json`` without server paths and debugging pages closed (``readonly``).
+
+The site's Datasette settings are not set here: they are settings passed to Datasette
+(``settings``: by ``aggregator serve``, and in the ``settings.json`` a snapshot's folder has for
+``datasette serve FOLDER``).
 """
 
 from __future__ import annotations
@@ -29,13 +35,6 @@ from datasette import hookimpl
 # the project's distribution: Datasette serves a plugin's static/ under its name
 DISTRIBUTION = "nordic-course-aggregator"
 STYLESHEET = "aggregator.css"
-
-
-@hookimpl
-def startup(datasette):
-    from aggregator.web.settings import apply_site_settings
-
-    apply_site_settings(datasette)
 
 
 @hookimpl
@@ -55,9 +54,9 @@ def filters_from_request(request, database, table, datasette):
 
 @hookimpl
 def prepare_connection(conn, database, datasette):
-    from aggregator.web.connections import memory_map_snapshot
+    from aggregator.web.connections import prepare
 
-    memory_map_snapshot(conn, database, datasette)
+    prepare(conn, database, datasette)
 
 
 @hookimpl(tryfirst=True)
@@ -93,9 +92,17 @@ def extra_body_script(template, database, datasette):
 
 @hookimpl
 def register_routes():
+    from aggregator.web import readonly
     from aggregator.web.crawlers import ROUTES
 
-    return ROUTES
+    return readonly.ROUTES + ROUTES
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    from aggregator.web.readonly import only_reading
+
+    return only_reading(datasette)
 
 
 @hookimpl
