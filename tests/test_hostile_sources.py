@@ -190,10 +190,16 @@ def _crawl_processes(db) -> list[int]:
     return found
 
 
+def _run_count(db) -> int:
+    with sqlite3.connect(db, timeout=10) as conn:
+        return conn.execute("select count(*) from crawl_runs").fetchone()[0]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM])
 def test_killing_the_job_stops_its_spider_and_the_next_job_runs_clean(server, good_db, signum):
     db = good_db("opintopolku_fi")
+    runs_before = _run_count(db)
     server.set_mode("slow")  # one document takes 5 s: the crawl is still running when killed
     job = subprocess.Popen(
         [
@@ -215,7 +221,11 @@ def test_killing_the_job_stops_its_spider_and_the_next_job_runs_clean(server, go
     while not _crawl_processes(db) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _crawl_processes(db), "the spider did not start"
-    time.sleep(1.5)
+    # kill it mid-crawl: once its run is open (a fixed pause lost the race on a loaded machine)
+    while _run_count(db) < runs_before + 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _run_count(db) == runs_before + 1, "the spider never opened its run"
+    time.sleep(0.5)
     job.send_signal(signum)
     job.wait(timeout=30)
     deadline = time.monotonic() + 30
