@@ -1,8 +1,8 @@
 """Downloader middlewares that keep a crawl bounded and polite when a source misbehaves.
 
 - ``RetryAfterMiddleware``: Scrapy's retry of 429/503 (and the other retry codes), but a
-  ``Retry-After`` the server sends is honoured: the retry waits that long and the host's
-  download slot slows down to it, instead of retrying at once. A wait longer than
+  ``Retry-After`` the server sends is honoured: no request to that host (the retry included)
+  is sent before that time, instead of retrying at once. A wait longer than
   ``AGGREGATOR_MAX_RETRY_AFTER`` seconds is not waited for: the request fails and is counted.
   The waits of one run share a budget (``AGGREGATOR_RETRY_AFTER_BUDGET`` seconds; by default
   10 % of the run's time limit, CLOSESPIDER_TIMEOUT): a source that asks for more stops the
@@ -68,6 +68,7 @@ class RetryAfterMiddleware(RetryMiddleware):
         self.waited = 0.0  # Retry-After seconds granted so far in this run
         self.stopping = False
         self.waiters: set[asyncio.Future] = set()
+        self.not_before: dict[str, float] = {}  # host -> when it may be asked again (monotonic)
         self.started = time.monotonic()
         self.watch = LoopingCall(self._check_stopping)
 
@@ -96,12 +97,16 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def stop_waiting(self) -> None:
         self.stopping = True
-        for waiter in list(self.waiters):
+        for waiter in list(self.waiters):  # requests held for a Retry-After go (and fail) now
             if not waiter.done():
                 waiter.set_result(None)
-        downloader = self.crawler.engine.downloader if self.crawler.engine else None
-        for slot in downloader.slots.values() if downloader else []:
-            slot.delay = 0  # requests already queued behind a long Retry-After go (and fail) now
+
+    async def process_request(self, request, spider=None):
+        """Hold a request until its host's Retry-After has passed (unless the crawl stops)."""
+        wait = self.not_before.get(urlsplit(request.url).netloc, 0.0) - time.monotonic()
+        if wait > 0 and not self.stopping:
+            await self._sleep(wait)
+        return None
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -127,15 +132,11 @@ class RetryAfterMiddleware(RetryMiddleware):
             self.waited += wait
             stats.inc_value("aggregator/retry_after_waits")
             stats.set_value("aggregator/retry_after_seconds", self.waited)
-            self._slow_down(request, wait)
+            host = urlsplit(request.url).netloc
+            # the retry and every other request to the host wait (in process_request)
+            self.not_before[host] = max(self.not_before.get(host, 0.0), time.monotonic() + wait)
         retry = self._retry(request, response_status_message(response.status))
-        if retry is None:
-            return response
-        if wait:
-            await self._sleep(wait)  # this request waits; the slot's delay spaces the others
-            if self.stopping:
-                return response
-        return retry
+        return response if retry is None else retry
 
     def over_budget(self, response, wait: float) -> None:
         """The source asks for more waiting than the run may spend: stop the run, failed."""
@@ -160,12 +161,6 @@ class RetryAfterMiddleware(RetryMiddleware):
         finally:
             timer.cancel()
             self.waiters.discard(waiter)
-
-    def _slow_down(self, request, wait: float) -> None:
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            slot.delay = max(slot.delay, wait)
 
 
 class OffsiteRedirect(IgnoreRequest):

@@ -46,7 +46,7 @@ from aggregator.replay import LoopbackServer
 LISTINGS = 12
 KOULUTUS_OID = "1.2.246.562.13.00000000000000000001"
 PAGE_SIZE = 5  # the server's page size: several pages per listing
-TEST_ENTRIES = 12  # events turned into test entries in the test_entries modes
+TEST_ENTRIES = 12  # events turned into test entries in the test_entries modes (every third of a small set)
 
 
 def opintopolku_oids(count: int = LISTINGS) -> list[str]:
@@ -257,7 +257,7 @@ class HostileSources(LoopbackServer):
         events = []
         for index, event_id in enumerate(self.susa_ids):
             title = f"Elteknik för batteriproduktion {index}"
-            if self.mode.startswith("test_entries") and index % (len(self.susa_ids) // TEST_ENTRIES or 1) == 0:
+            if self.mode.startswith("test_entries") and index % max(len(self.susa_ids) // TEST_ENTRIES, 3) == 0:
                 title = f"(testi) {title}"  # spread over the pages, TEST_ENTRIES of them
             content: Any = {
                 "identifier": event_id,
