@@ -160,7 +160,7 @@ def finish_run(
     )
     verdict = judge(
         finish_reason=finish_reason,
-        items=items + counts.get("kept", 0),
+        items=items,
         errors=errors,
         partial=partial,
         previous=last_successful(db, source, run_id),
