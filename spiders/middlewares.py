@@ -93,6 +93,12 @@ class RetryAfterMiddleware(RetryMiddleware):
         engine = self.crawler.engine
         late = self.time_limit and time.monotonic() - self.started >= self.time_limit
         if not self.stopping and (late or (engine is not None and not engine.running)):
+            if late and not self.crawler.stats.get_value("aggregator/stop_reason"):
+                self.crawler.stats.set_value(
+                    "aggregator/stop_reason",
+                    f"the run's time limit of {self.time_limit:.0f} s was reached"
+                    + (f" ({self.waited:.0f} s of Retry-After waits)" if self.waited else ""),
+                )
             self.stop_waiting()
 
     def stop_waiting(self) -> None:

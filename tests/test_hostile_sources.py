@@ -236,6 +236,11 @@ def test_a_hostile_source_changes_no_good_listing_wrongly(
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
 
 
+def _running_run(db) -> bool:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select count(*) from crawl_runs where status = 'running'").fetchone()[0] > 0
+
+
 def _crawl_processes(db) -> list[int]:
     found = []
     for proc in Path("/proc").iterdir():
@@ -274,7 +279,10 @@ def test_killing_the_job_stops_its_spider_and_the_next_job_runs_clean(server, go
     while not _crawl_processes(db) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _crawl_processes(db), "the spider did not start"
-    time.sleep(1.5)
+    deadline = time.monotonic() + 60  # its run opened (a loaded machine takes seconds to start Scrapy)
+    while not _running_run(db) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
     job.send_signal(signum)
     job.wait(timeout=30)
     deadline = time.monotonic() + 30
