@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -206,10 +207,35 @@ def _datapackage(
     }
 
 
+WRITER_FILE = ".writer-pid"  # in a staging folder: the process writing it
+
+
+def _writer_alive(staging: Path) -> bool | None:
+    """Whether the process that wrote this staging folder still runs; None when unknown."""
+    try:
+        pid = int((staging / WRITER_FILE).read_text("ascii").strip())
+    except (OSError, ValueError):
+        return None
+    if pid == os.getpid():
+        return False  # this process exports one folder at a time: an earlier, failed one
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def remove_stale_staging(folder: Path, older_than: float = 600) -> None:
-    """Staging folders that an export killed midway left behind (not one being written now)."""
+    """Staging folders that an export killed midway left behind: every one whose writer is no
+    longer running (or, without a writer's mark, older than ``older_than`` seconds), never one
+    being written now."""
     for stale in folder.glob(".export-*"):
-        if stale.is_dir() and time.time() - stale.stat().st_mtime > older_than:
+        alive = _writer_alive(stale) if stale.is_dir() else True
+        age = time.time() - stale.stat().st_mtime
+        # a day-old folder is stale whatever its mark says (its writer's pid may be reused)
+        if alive is False or (alive is None and age > older_than) or (stale.is_dir() and age > 86400):
             shutil.rmtree(stale, ignore_errors=True)
 
 
@@ -260,6 +286,7 @@ def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
     remove_stale_staging(out_dir.parent)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir.parent))
     staging.chmod(0o755)  # published files: readable by the web server, not only by this user
+    (staging / WRITER_FILE).write_text(str(os.getpid()), "ascii")
     try:
         exported: dict[str, tuple[int, list[Column]]] = {}
         for table in (t for t in PUBLIC_TABLES if t in db.table_names()):
@@ -270,6 +297,7 @@ def export(db_path: str, out_dir: str | Path) -> dict[str, int]:
         (staging / "datapackage.json").write_text(
             json.dumps(_datapackage(db, db_path, counts, kinds), ensure_ascii=False, indent=2), "utf-8"
         )
+        (staging / WRITER_FILE).unlink()
         if out_dir.exists():
             previous = out_dir.with_name(out_dir.name + ".previous")
             shutil.rmtree(previous, ignore_errors=True)

@@ -100,7 +100,9 @@ def build_skolverket_replay(samples_dir: str | Path, out_dir: str | Path) -> dic
     events = json.loads((planned / "planned_educations_adult_events.json").read_text("utf-8"))
     detail = json.loads((planned / "planned_educations_adult_event.json").read_text("utf-8"))
     page = events["body"]["page"]
-    events["body"]["page"] = {**page, "totalPages": 1, "number": 0}
+    # the recorded page made the only one: its stated counts agree with it, as a whole listing's do
+    listed = events["body"]["_embedded"]["listedAdultEducationEvents"]
+    events["body"]["page"] = {**page, "totalPages": 1, "totalElements": len(listed), "number": 0}
     # The list path is also the folder of the details, so the list is served via the manifest.
     (out / "recorded").mkdir(parents=True, exist_ok=True)
     (out / "recorded" / "planned_adult_education_events.json").write_text(

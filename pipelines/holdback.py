@@ -2,7 +2,9 @@
 own systems ("(testi) Hevosten hyvinvoinnista huolehtiminen", "PetteriT:n testitoteutus") and
 texts left as placeholders (Lorem ipsum). They are not offerings a student can take, so they go
 to ``held_back_listings`` with the reason instead of ``courses`` (counted as
-``aggregator/held_back/<reason>``), and never into a view, facet, count or export."""
+``aggregator/held_back/<reason>``), and never into a view, facet, count or export. A stored
+listing that turns into one is held back like a removal: it leaves what is published when the
+run is judged clean, its row kept (``store.course_store.CourseStore.hold_back``)."""
 
 from __future__ import annotations
 

@@ -220,6 +220,7 @@ class StorePipeline(CrawlerPipeline):
                 partial=bool(getattr(spider, "is_partial", False)),
                 min_share=self.min_share,
                 staged_removals=self.store.staged_removals,
+                staged_holdbacks=self.store.staged_holdbacks,
             )
         except sqlite3.Error as exc:
             # the next job closes this run as failed; nothing was marked removed

@@ -1,9 +1,14 @@
 """Downloader middlewares that keep a crawl bounded and polite when a source misbehaves.
 
 - ``RetryAfterMiddleware``: Scrapy's retry of 429/503 (and the other retry codes), but a
-  ``Retry-After`` the server sends is honoured: the retry waits that long and the host's
-  download slot slows down to it, instead of retrying at once. A wait longer than
+  ``Retry-After`` the server sends is honoured: no request to that host (the retry included)
+  is sent before that time, instead of retrying at once. A wait longer than
   ``AGGREGATOR_MAX_RETRY_AFTER`` seconds is not waited for: the request fails and is counted.
+  The waits of one run share a budget (``AGGREGATOR_RETRY_AFTER_BUDGET`` seconds; by default
+  10 % of the run's time limit, CLOSESPIDER_TIMEOUT): a source that asks for more stops the
+  run at once, as failed with the reason ``retry_after_budget``. When the crawl is stopping
+  (SIGTERM, the time limit, the budget) no request waits any longer and none is retried, so
+  the spider ends within seconds, not after the longest Retry-After.
 - ``OffsiteRedirectMiddleware``: a redirect to another host is refused and counted
   (``aggregator/errors/offsite_redirect``): a register's document never comes from elsewhere.
 """
@@ -11,14 +16,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.extensions.httpcache import RFC2616Policy
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.response import response_status_message
+from twisted.internet.task import LoopingCall
 
 from spiders.extract.common import moment
 
@@ -43,14 +52,73 @@ def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) 
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+DEFAULT_RETRY_AFTER_BUDGET = 1440.0  # seconds: 10 % of the nightly job's default time limit (4 h)
+RETRY_AFTER_BUDGET_SHARE = 0.1  # of the run's time limit
+STOP_CHECK_SECONDS = 0.5
+
+
 class RetryAfterMiddleware(RetryMiddleware):
     def __init__(self, settings) -> None:
         super().__init__(settings)
         self.max_wait = settings.getfloat("AGGREGATOR_MAX_RETRY_AFTER", 600)
+        self.time_limit = settings.getfloat("CLOSESPIDER_TIMEOUT", 0)
+        self.budget = settings.getfloat("AGGREGATOR_RETRY_AFTER_BUDGET", 0) or (
+            self.time_limit * RETRY_AFTER_BUDGET_SHARE if self.time_limit else DEFAULT_RETRY_AFTER_BUDGET
+        )
+        self.waited = 0.0  # Retry-After seconds granted so far in this run
+        self.stopping = False
+        self.waiters: set[asyncio.Future] = set()
+        self.not_before: dict[str, float] = {}  # host -> when it may be asked again (monotonic)
+        self.started = time.monotonic()
+        self.watch = LoopingCall(self._check_stopping)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider=None) -> None:
+        self.started = time.monotonic()
+        self.watch.start(STOP_CHECK_SECONDS, now=False)
+
+    def spider_closed(self, spider=None, reason=None) -> None:
+        self.stop_waiting()
+        if self.watch.running:
+            self.watch.stop()
+
+    def _check_stopping(self) -> None:
+        """The engine stops (SIGTERM) or the time limit is reached: nothing waits any more."""
+        engine = self.crawler.engine
+        late = self.time_limit and time.monotonic() - self.started >= self.time_limit
+        if not self.stopping and (late or (engine is not None and not engine.running)):
+            if late and not self.crawler.stats.get_value("aggregator/stop_reason"):
+                self.crawler.stats.set_value(
+                    "aggregator/stop_reason",
+                    f"the run's time limit of {self.time_limit:.0f} s was reached"
+                    + (f" ({self.waited:.0f} s of Retry-After waits)" if self.waited else ""),
+                )
+            self.stop_waiting()
+
+    def stop_waiting(self) -> None:
+        self.stopping = True
+        for waiter in list(self.waiters):  # requests held for a Retry-After go (and fail) now
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def process_request(self, request, spider=None):
+        """Hold a request until its host's Retry-After has passed (unless the crawl stops)."""
+        wait = self.not_before.get(urlsplit(request.url).netloc, 0.0) - time.monotonic()
+        if wait > 0 and not self.stopping:
+            await self._sleep(wait)
+        return None
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
+        if self.stopping:
+            return response  # the crawl is ending: the request fails, counted by its errback
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         stats = self.crawler.stats
         if wait is not None:
@@ -64,20 +132,41 @@ class RetryAfterMiddleware(RetryMiddleware):
                     self.max_wait,
                 )
                 return response
+            if self.waited + wait > self.budget:
+                self.over_budget(response, wait)
+                return response
+            self.waited += wait
             stats.inc_value("aggregator/retry_after_waits")
-            self._slow_down(request, wait)
+            stats.set_value("aggregator/retry_after_seconds", self.waited)
+            host = urlsplit(request.url).netloc
+            # the retry and every other request to the host wait (in process_request)
+            self.not_before[host] = max(self.not_before.get(host, 0.0), time.monotonic() + wait)
         retry = self._retry(request, response_status_message(response.status))
-        if retry is None:
-            return response
-        if wait:
-            await asyncio.sleep(wait)  # this request waits; the slot's delay spaces the others
-        return retry
+        return response if retry is None else retry
 
-    def _slow_down(self, request, wait: float) -> None:
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(downloader.get_slot_key(request))
-        if slot is not None:
-            slot.delay = max(slot.delay, wait)
+    def over_budget(self, response, wait: float) -> None:
+        """The source asks for more waiting than the run may spend: stop the run, failed."""
+        reason = (
+            f"the source asked to wait {self.waited + wait:.0f} s in all (Retry-After, last {response.status} "
+            f"for {wait:.0f} s), more than this run's budget of {self.budget:.0f} s"
+        )
+        stats = self.crawler.stats
+        stats.inc_value("aggregator/errors/retry_after_budget")
+        stats.set_value("aggregator/stop_reason", reason)
+        self.crawler.spider.logger.error("Rate limited: %s; the crawl stops now, nothing marked removed.", reason)
+        self.stop_waiting()
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="retry_after_budget"))
+
+    async def _sleep(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        timer = loop.call_later(seconds, lambda: waiter.done() or waiter.set_result(None))
+        self.waiters.add(waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self.waiters.discard(waiter)
 
 
 class OffsiteRedirect(IgnoreRequest):

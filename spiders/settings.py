@@ -71,6 +71,9 @@ ITEM_PIPELINES = {
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 AGGREGATOR_MAX_RETRY_AFTER = 600
+# The Retry-After seconds one run may wait in all; 0: 10 % of its time limit (CLOSESPIDER_TIMEOUT),
+# or 1,440 s without one. A source that asks for more stops the run as failed (retry_after_budget).
+AGGREGATOR_RETRY_AFTER_BUDGET = 0
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.RetryAfterMiddleware": 550,

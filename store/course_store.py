@@ -166,6 +166,9 @@ class CourseStore:
         # Deletion records seen during the run: applied by ``finish_run`` only when the run is
         # judged clean, like the removal of unseen listings (a run that fails changes nothing).
         self.staged_removals: set[str] = set()
+        # Stored listings turned into test or placeholder entries (id -> reason): out of what is
+        # published only when the run is judged clean (``finish_run``), their rows kept.
+        self.staged_holdbacks: dict[str, str] = {}
         # ids this run has written, seen or kept: each listing is counted once per run
         self.written: set[str] = set()
         self.column_order = list(db["courses"].columns_dict)
@@ -200,6 +203,8 @@ class CourseStore:
         live = [c for c in latest.values() if not c.removed]
         self.staged_removals.update(c.id for c in latest.values() if c.removed and c.id)
         self.staged_removals.difference_update(c.id for c in live)
+        for c in live:
+            self.staged_holdbacks.pop(c.id, None)
         rows, unstorable = [], []
         for c in live:
             try:
@@ -227,7 +232,8 @@ class CourseStore:
             rows, duplicates = offerings.split_duplicates(self.db, rows, self.kind, self.preferred_source)
             if self.preferred_source or self.kind == "provider_site":  # listed here again: no longer a duplicate
                 offerings.release_duplicates(self.db, [r["id"] for r in rows])
-            self._upsert(rows, stamp, repeats, type(live[0]) if live else Course)
+            held_since = self._release_held_back([r["id"] for r in rows])
+            self._upsert(rows, stamp, repeats, type(live[0]) if live else Course, held_since)
             replace_topics(self.db, [c for c in live if c.id not in duplicates])
             self._touch(seen, stamp)
             self._keep_duplicates(duplicates, stamp)
@@ -251,8 +257,11 @@ class CourseStore:
 
     def hold_back(self, items: Iterable[HeldBack]) -> None:
         """Record test and placeholder listings in ``held_back_listings`` (with the reason, first
-        and last seen) instead of ``courses``; one that an earlier run stored as a listing leaves
-        the courses table (counted ``held_back_removed``)."""
+        and last seen) instead of ``courses``. One that an earlier run stored as a listing is
+        held back like a removal: its row stays in courses as it was (seen by this run, so not
+        unseen), and leaves what is published only when the run is judged clean
+        (``staged_holdbacks``, applied by ``store.runs.finish_run``: ``removed_at`` set, the row
+        kept). When it comes back as a real listing it is the same row, with its first_seen."""
         stamp = now_iso()
         rows = {}
         for item in items:
@@ -273,20 +282,35 @@ class CourseStore:
             }
         if not rows:
             return
+        marks = ",".join("?" * len(rows))
         with self.db.atomic():
-            known = {
-                r["id"]: r["first_seen"]
-                for r in self.db.query(
-                    f"select id, first_seen from held_back_listings where id in ({','.join('?' * len(rows))})",
-                    list(rows),
+            known = dict(
+                self.db.execute(f"select id, first_seen from held_back_listings where id in ({marks})", list(rows))
+            )
+            # a listing of courses keeps its own first_seen in the record of it held back
+            listed = dict(
+                self.db.execute(
+                    f"select id, first_seen from courses where id in ({marks}) and removed_at is null", list(rows)
                 )
-            }
+            )
             for key, row in rows.items():
-                row["first_seen"] = known.get(key, stamp)
+                row["first_seen"] = listed.get(key) or known.get(key, stamp)
             self.db["held_back_listings"].upsert_all(rows.values(), pk="id")
-            removed = offerings.out_of_courses(self.db, list(rows))
+            update_current(self.db, list(listed), self.run_id)  # seen: kept as it is until the verdict
+        self.staged_holdbacks.update({key: rows[key]["reason"] for key in listed})
         self.counts["held_back"] += len(rows)
-        self.counts["held_back_removed"] += removed
+
+    def _release_held_back(self, ids: list[str]) -> dict[str, str]:
+        """Listings written as real ones again leave ``held_back_listings``; returns when each
+        was first seen there (a test entry that becomes a listing keeps that first_seen)."""
+        since: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            since.update(self.db.execute(f"select id, first_seen from held_back_listings where id in ({marks})", chunk))
+            if since:
+                self.db.execute(f"delete from held_back_listings where id in ({marks})", chunk)
+        return since
 
     def _existing(self, ids: list[str], columns: str) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -298,7 +322,12 @@ class CourseStore:
         return found
 
     def _upsert(
-        self, rows: list[dict[str, Any]], stamp: str, repeats: set[str] = frozenset(), listing: type = Course
+        self,
+        rows: list[dict[str, Any]],
+        stamp: str,
+        repeats: set[str] = frozenset(),
+        listing: type = Course,
+        held_since: dict[str, str] | None = None,
     ) -> None:
         if not rows:
             return
@@ -313,7 +342,7 @@ class CourseStore:
             row["removed_at"] = None
             row["last_run_id"] = self.run_id
             if old is None:
-                row["first_seen"] = stamp
+                row["first_seen"] = (held_since or {}).get(row["id"]) or stamp
                 tally["new"] += 1
             else:
                 row["first_seen"] = old["first_seen"]

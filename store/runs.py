@@ -1,9 +1,17 @@
-"""Crawl-run bookkeeping and the rule that decides when unseen listings count as removed.
+"""Crawl-run bookkeeping and the rules that decide, from the run's evidence, what changes state.
 
-A source's unseen listings are marked removed only when its crawl finished cleanly (Scrapy's
-finish reason "finished", no request or parse errors), covered the whole source (no filters),
-and saw a plausible number of listings: at least ``min_share`` of the last successful run.
-Otherwise the run is flagged and nothing is marked removed. Nothing is ever deleted.
+- A source's own deletion or archival record of a listing applies whatever happened to other
+  documents in the run (unless storage failed): it is the source's word on that listing.
+- Unseen listings are marked removed only when the crawl finished (Scrapy's finish reason
+  "finished"), covered the whole source (no filters), saw a plausible number of listings (at
+  least ``min_share`` of the last successful run), read every page of its listings as the
+  source states them, and its only failures were documents whose ids are known (counted in
+  ``known_id_errors``; those listings are kept as they are). A run with such failures is
+  flagged all the same.
+- A stored listing turned into a test or placeholder entry leaves what is published only when
+  the run is judged clean (finished); its row is kept, with ``removed_at`` set and the reason in
+  ``held_back_listings``.
+Nothing is ever deleted.
 """
 
 from __future__ import annotations
@@ -53,6 +61,11 @@ def last_successful(db: sqlite_utils.Database, source: str, before_run: int) -> 
     return rows[0] if rows else None
 
 
+def describe(kinds: dict[str, int]) -> str:
+    """{"http_500": 2, "paging_disagreement": 1} -> "http_500 2, paging_disagreement 1"."""
+    return ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+
+
 def judge(
     *,
     finish_reason: str,
@@ -61,28 +74,40 @@ def judge(
     partial: bool,
     previous: dict[str, Any] | None,
     min_share: float = DEFAULT_MIN_SHARE,
+    known_id_errors: int = 0,
+    error_kinds: dict[str, int] | None = None,
+    stop_reason: str | None = None,
 ) -> RunVerdict:
+    kinds = describe(error_kinds or {})
+    which = f" ({kinds})" if kinds else ""
     if finish_reason != "finished":
-        return RunVerdict("failed", f"crawl ended early ({finish_reason}); nothing marked removed", False)
+        why = f": {stop_reason}" if stop_reason else ""
+        return RunVerdict("failed", f"crawl ended early ({finish_reason}{why}); nothing marked removed", False)
     if items == 0 and not partial:
-        return RunVerdict("failed", "zero listings seen; nothing marked removed", False)
+        why = which or " (no error counted: the source listed nothing)"
+        return RunVerdict("failed", f"zero listings seen{why}; nothing marked removed", False)
     if previous and previous.get("items") and not partial:
         floor = previous["items"] * min_share
         if items < floor:
             return RunVerdict(
                 "flagged",
                 f"{items} listings is below {min_share:.0%} of the last successful run "
-                f"({previous['items']}); nothing marked removed",
+                f"({previous['items']}){which}; nothing marked removed",
                 False,
             )
-    if previous is not None and errors > max(10, 2 * (previous.get("errors") or 0)):
-        return RunVerdict(
-            "flagged",
-            f"{errors} errors (last successful run: {previous.get('errors') or 0}); nothing marked removed",
-            False,
-        )
+    if errors > known_id_errors:
+        if previous is not None and errors > max(10, 2 * (previous.get("errors") or 0)):
+            return RunVerdict(
+                "flagged",
+                f"{errors} errors{which} (last successful run: {previous.get('errors') or 0}); nothing marked removed",
+                False,
+            )
+        return RunVerdict("flagged", f"{errors} request/parse errors{which}; nothing marked removed", False)
     if errors:
-        return RunVerdict("flagged", f"{errors} request/parse errors; nothing marked removed", False)
+        kept = f"{errors} document(s) could not be used{which}, each of a known listing, kept as it was"
+        if partial:
+            return RunVerdict("flagged", f"{kept}; partial crawl: unseen listings kept", False)
+        return RunVerdict("flagged", f"{kept}; every page read, so unseen listings are marked removed", True)
     if partial:
         return RunVerdict("finished", "partial crawl (filters or change feed); unseen listings kept", False)
     return RunVerdict("finished", "", True)
@@ -114,10 +139,13 @@ def finish_run(
     partial: bool,
     min_share: float = DEFAULT_MIN_SHARE,
     staged_removals: Iterable[str] = (),
+    staged_holdbacks: dict[str, str] | None = None,
 ) -> RunVerdict:
-    """Close the run: judge it, and only when it is judged clean apply its removals (the
-    deletion records it staged, and for a complete run every listing it did not see)."""
+    """Close the run: judge it, apply the source's deletion records (whatever the verdict),
+    and only when the judgement allows it the removal of unseen listings and the holding back
+    of listings turned into test entries."""
     staged = list(staged_removals)
+    holdbacks = list(staged_holdbacks or {})
     errors_by_kind = error_counts(stats)
     errors = sum(errors_by_kind.values())
     http_errors = sum(v for k, v in errors_by_kind.items() if k.startswith("http_") or k in HTTP_ERROR_KINDS)
@@ -137,25 +165,52 @@ def finish_run(
         partial=partial,
         previous=last_successful(db, source, run_id),
         min_share=min_share,
+        known_id_errors=int(stats.get("aggregator/known_id_errors", 0)),
+        error_kinds=errors_by_kind,
+        stop_reason=stats.get("aggregator/stop_reason"),
     )
-    if stats.get("aggregator/storage_error"):
+    storage_failed = bool(stats.get("aggregator/storage_error"))
+    if storage_failed:
         verdict = RunVerdict(
             "failed", f"storage error ({stats['aggregator/storage_error']}); nothing marked removed", False
         )
-    if staged and verdict.status != "finished":
-        verdict.note += f" ({len(staged)} deletion record(s) of the source not applied)"
     stamp = now_iso()
-    removed = 0
+    removed = held_back = 0
     with db.atomic():
-        if verdict.status == "finished":
+        if not storage_failed:
             removed += update_current(db, staged, run_id, removed_at=stamp)
+        if verdict.status == "finished":
+            held_back = update_current(db, holdbacks, run_id, removed_at=stamp)
         if verdict.mark_removed:
             cursor = db.execute(
                 "update courses set removed_at = ? where source = ? and removed_at is null "
                 "and (last_run_id is null or last_run_id != ?)",
                 [stamp, source, run_id],
             )
+            if verdict.status != "finished":
+                verdict.note += f" ({cursor.rowcount} marked removed)"
             removed += cursor.rowcount
+        notes = [verdict.note] if verdict.note else []
+        if staged and verdict.status != "finished" and not storage_failed:
+            notes = [n.replace("nothing marked removed", "unseen listings kept") for n in notes]
+            notes.append(f"{len(staged)} deletion record(s) of the source applied all the same")
+        elif staged and storage_failed:
+            notes.append(f"{len(staged)} deletion record(s) of the source not applied")
+        if held_back:
+            notes.append(f"{held_back} listing(s) turned into test or placeholder entries held back (rows kept)")
+        elif holdbacks:
+            notes.append(
+                f"{len(holdbacks)} listing(s) turned into test or placeholder entries not held back "
+                "until a clean run: still listed as they were"
+            )
+        verdict.note = "; ".join(notes)
+        counters = {
+            k.split("/", 1)[1]: v
+            for k, v in sorted(stats.items())
+            if k.startswith("aggregator/") and isinstance(v, (int, float))
+        }
+        counters["store/held_back_removed"] = held_back
+        counters["store/held_back_pending"] = len(holdbacks) - held_back
         db["crawl_runs"].update(
             run_id,
             {
@@ -177,13 +232,7 @@ def finish_run(
                 "error_counts": json.dumps(errors_by_kind),
                 "note": verdict.note or None,
                 "partial": int(partial),
-                "counters": json.dumps(
-                    {
-                        k.split("/", 1)[1]: v
-                        for k, v in sorted(stats.items())
-                        if k.startswith("aggregator/") and isinstance(v, (int, float))
-                    }
-                ),
+                "counters": json.dumps(counters),
             },
         )
         update: dict[str, Any] = {"last_run_id": run_id}

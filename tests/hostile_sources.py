@@ -19,6 +19,19 @@ pages) with a handful of listings per source. ``mode`` switches how the server m
     slow              one document answered after 5 s
     deleted_one       one Susa-navet event deleted (status DELETED, content null)
     big_texts         every description 100 KB of fresh text (to fill a small disk)
+    total_lower       Susa-navet and Planned Educations state a totalElements of one page while
+                      totalPages (and the rows) are all of them
+    duplicate_rows    page 0 of the events holds its rows and, again, the rows of the page after it
+    other_id          every sixth Opintopolku implementation answers with its neighbour's document
+    test_entries      12 Susa-navet events turned into test entries ("(testi) ...")
+    test_entries_half_page   the same, and one page of events served half
+    archived_two_unreadable  Opintopolku: two documents unreadable, a third archived (tila arkistoitu)
+    rate_limited      one Opintopolku document in three answers 429 (Retry-After 30) or 503
+                      (Retry-After 120), every time
+    not_objects       Susa-navet and Planned Educations pages that are JSON, but not objects
+
+The set's size is the server's: ``HostileSources(events=3000, implementations=400, page_size=2000)``
+builds the national-scale probe; the tests keep 12 of each at 5 a page (several pages each).
 """
 
 from __future__ import annotations
@@ -31,11 +44,24 @@ from urllib.parse import parse_qsl, urlsplit
 from aggregator.replay import LoopbackServer
 
 LISTINGS = 12
-OPINTOPOLKU_OIDS = [f"1.2.246.562.17.{i:020d}" for i in range(LISTINGS)]
 KOULUTUS_OID = "1.2.246.562.13.00000000000000000001"
-SUSA_EVENTS = [f"e.sv.hostile.{i}" for i in range(LISTINGS)]
-PLANNED_EVENTS = [f"e.IST.HOSTILE{i:03d}" for i in range(LISTINGS)]
 PAGE_SIZE = 5  # the server's page size: several pages per listing
+TEST_ENTRIES = 12  # events turned into test entries in the test_entries modes (every third of a small set)
+
+
+def opintopolku_oids(count: int = LISTINGS) -> list[str]:
+    return [f"1.2.246.562.17.{i:020d}" for i in range(count)]
+
+
+def susa_events(count: int = LISTINGS) -> list[str]:
+    return [f"e.sv.hostile.{i}" for i in range(count)]
+
+
+def planned_events(count: int = LISTINGS) -> list[str]:
+    return [f"e.IST.HOSTILE{i:03d}" for i in range(count)]
+
+
+OPINTOPOLKU_OIDS, SUSA_EVENTS, PLANNED_EVENTS = opintopolku_oids(), susa_events(), planned_events()
 
 
 def _ls(**texts: str) -> dict:
@@ -43,10 +69,15 @@ def _ls(**texts: str) -> dict:
 
 
 class HostileSources(LoopbackServer):
-    def __init__(self) -> None:
+    def __init__(self, events: int = LISTINGS, implementations: int = LISTINGS, page_size: int = PAGE_SIZE) -> None:
         super().__init__()
         self.mode = "good"
         self._answered_once: set[str] = set()
+        self.oids = opintopolku_oids(implementations)
+        self.oid_index = {oid: i for i, oid in enumerate(self.oids)}
+        self.susa_ids = susa_events(events)
+        self.planned_ids = planned_events(events)
+        self.page_size = page_size
 
     @property
     def port(self) -> int:
@@ -86,9 +117,7 @@ class HostileSources(LoopbackServer):
 
     def document(self, path: str, query: dict[str, str]) -> Any:
         if path == "/konfo-backend/sitemap/toteutus-sitemap.xml":
-            urls = "".join(
-                f"<url><loc>https://opintopolku.fi/konfo/fi/toteutus/{oid}</loc></url>" for oid in OPINTOPOLKU_OIDS
-            )
+            urls = "".join(f"<url><loc>https://opintopolku.fi/konfo/fi/toteutus/{oid}</loc></url>" for oid in self.oids)
             return f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
         if path == "/konfo-backend/external/search/toteutukset-koulutuksittain":
             return self.search(int(query.get("page", 1)))
@@ -125,10 +154,23 @@ class HostileSources(LoopbackServer):
 
     # --- Opintopolku -------------------------------------------------------------------------
     def toteutus(self, oid: str) -> Any:
-        if oid not in OPINTOPOLKU_OIDS:
+        if oid not in self.oid_index:
             raise KeyError(oid)
-        index = OPINTOPOLKU_OIDS.index(oid)
+        index = self.oid_index[oid]
+        if self.mode == "other_id" and index % 6 == 5:
+            return self.toteutus_document(self.oids[(index + 1) % len(self.oids)])  # the neighbour's
+        if self.mode == "rate_limited" and index % 3 == 1:
+            status, wait = (429, "30") if index % 2 else (503, "120")
+            return status, {"Retry-After": wait, "Content-Type": "application/json"}, b'{"error": "busy"}', 0
+        if self.mode == "archived_two_unreadable" and index in (0, 1):
+            return b'{"oid": "' + oid.encode() + b'", "nimi": '  # cut off: not JSON
+        return self.toteutus_document(oid)
+
+    def toteutus_document(self, oid: str) -> Any:
+        index = self.oid_index[oid]
         state = {"status_case": "JULKAISTU", "status_unknown": "PUBLISHED", "nulls": None}.get(self.mode, "julkaistu")
+        if self.mode == "archived_two_unreadable" and index == 2:
+            state = "arkistoitu"
         doc: dict[str, Any] = {
             "oid": oid,
             "koulutusOid": KOULUTUS_OID,
@@ -176,11 +218,11 @@ class HostileSources(LoopbackServer):
         if self.mode == "endless_pages":
             return {
                 "total": 10**9,
-                "hits": [{"oid": KOULUTUS_OID, "toteutukset": [{"toteutusOid": OPINTOPOLKU_OIDS[page % LISTINGS]}]}],
+                "hits": [{"oid": KOULUTUS_OID, "toteutukset": [{"toteutusOid": self.oids[page % len(self.oids)]}]}],
             }
         return {
-            "total": LISTINGS,
-            "hits": [{"oid": KOULUTUS_OID, "toteutukset": [{"toteutusOid": o} for o in OPINTOPOLKU_OIDS]}]
+            "total": len(self.oids),
+            "hits": [{"oid": KOULUTUS_OID, "toteutukset": [{"toteutusOid": o} for o in self.oids]}]
             if page == 1
             else [],
         }
@@ -213,12 +255,15 @@ class HostileSources(LoopbackServer):
             raise KeyError(kind)
         status = {"status_case": "active", "status_unknown": "PUBLISHED"}.get(self.mode, "ACTIVE")
         events = []
-        for index, event_id in enumerate(SUSA_EVENTS):
+        for index, event_id in enumerate(self.susa_ids):
+            title = f"Elteknik för batteriproduktion {index}"
+            if self.mode.startswith("test_entries") and index % max(len(self.susa_ids) // TEST_ENTRIES, 3) == 0:
+                title = f"(testi) {title}"  # spread over the pages, TEST_ENTRIES of them
             content: Any = {
                 "identifier": event_id,
                 "education": "i.sv.hostile",
                 "providers": ["p.sv.hostile"],
-                "title": _ls(swe=f"Elteknik för batteriproduktion {index}"),
+                "title": _ls(swe=title),
                 "description": _ls(swe=self.description(index, "sv")),
                 "url": {"urls": [{"lang": "swe", "value": f"www.skelleftea.se/vux/{index}"}]},
                 "locations": [{"town": "Skellefteå", "areaCode": "2482"}],
@@ -245,25 +290,31 @@ class HostileSources(LoopbackServer):
 
     def susa_page(self, kind: str, page: int) -> Any:
         records = self.susa_records(kind)
-        size = PAGE_SIZE * (2 if self.mode == "duplicate_ids" and kind == "educationEvents" else 1)
+        size = self.page_size * (2 if self.mode == "duplicate_ids" and kind == "educationEvents" else 1)
+        return self.paged(kind, records, page, size, "pageNumber", events=kind == "educationEvents")
+
+    def paged(self, name: str, records: list[Any], page: int, size: int, number: str, events: bool = True) -> Any:
+        """One page of ``records`` in the Skolverket envelope, as the mode serves it."""
         pages = max(1, -(-len(records) // size))
+        rows = records[page * size : (page + 1) * size]
+        stated = {"size": size, "totalElements": len(records), "totalPages": pages, number: page}
         if self.mode == "endless_pages":
-            return {
-                "links": [],
-                kind: records[:size],
-                "page": {"size": size, "totalElements": 10**9, "totalPages": 10**9, "pageNumber": page},
-            }
-        return {
-            "links": [],
-            kind: records[page * size : (page + 1) * size],
-            "page": {"size": size, "totalElements": len(records), "totalPages": pages, "pageNumber": page},
-        }
+            rows, stated = records[:size], {**stated, "totalElements": 10**9, "totalPages": 10**9}
+        elif events and self.mode == "total_lower":
+            stated["totalElements"] = min(size, len(records))  # "one page", while totalPages says all
+        elif events and self.mode == "duplicate_rows" and page == 0:
+            rows = records[: 2 * size]  # its rows, then the next page's again
+        elif events and self.mode == "test_entries_half_page" and page == pages // 2:
+            rows = rows[: len(rows) // 2]
+        if events and self.mode == "not_objects":
+            return [name, page] if page == 0 else "not a page"
+        return {"links": [], name: rows, "page": stated}
 
     # --- Planned Educations ------------------------------------------------------------------
     def planned_page(self, page: int) -> Any:
         status = {"status_case": "active"}.get(self.mode)
         events = []
-        for index, event_id in enumerate(PLANNED_EVENTS):
+        for index, event_id in enumerate(self.planned_ids):
             event: dict[str, Any] = {
                 "educationEventId": event_id,
                 "providerName": "Skellefteå kommun",
@@ -287,15 +338,9 @@ class HostileSources(LoopbackServer):
             if self.mode == "nulls":
                 event.update({k: None for k in event if k != "educationEventId"})
             events.append(event)
-        if self.mode == "endless_pages":
-            body = {
-                "_embedded": {"listedAdultEducationEvents": events[:PAGE_SIZE]},
-                "page": {"size": PAGE_SIZE, "totalElements": 10**9, "totalPages": 10**9, "number": page},
-            }
-        else:
-            pages = -(-len(events) // PAGE_SIZE)
-            body = {
-                "_embedded": {"listedAdultEducationEvents": events[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]},
-                "page": {"size": PAGE_SIZE, "totalElements": len(events), "totalPages": pages, "number": page},
-            }
+        paged = self.paged("listedAdultEducationEvents", events, page, self.page_size, "number")
+        if not isinstance(paged, dict):
+            return paged
+        body = {"_embedded": {"listedAdultEducationEvents": paged.pop("listedAdultEducationEvents")}, **paged}
+        body.pop("links")
         return {"status": "OK", "message": "Success", "body": body}

@@ -107,18 +107,25 @@ def test_a_deleted_record_removes_its_listing_when_the_run_is_clean_and_a_reappe
 
 
 @pytest.mark.parametrize("reason, errors", [("shutdown", 0), ("finished", 3), ("storage_error", 0)])
-def test_deletion_records_of_a_failed_or_flagged_run_change_nothing_and_its_note_says_so(db_path, reason, errors):
+def test_deletion_records_apply_whatever_the_verdict_unless_storage_failed(db_path, reason, errors):
     db = open_db(db_path)
     run_id, store = open_run(db)
     store.write([course(str(i)) for i in range(5)])
     _finish(db, run_id, store)
     run_id, store = open_run(db)
-    store.write([dataclasses.replace(course(str(i)), removed=True) for i in range(5)])
-    verdict = _finish(db, run_id, store, reason=reason, errors=errors, partial=True)
+    store.write([dataclasses.replace(course(str(i)), removed=True) for i in range(3)] + [course("3")])
+    verdict = _finish(db, run_id, store, reason=reason, errors=errors, partial=False)
     assert verdict.status in ("failed", "flagged")
-    assert _removed(db) == 0
-    assert db["crawl_runs"].get(run_id)["removed"] == 0
-    assert "nothing marked removed" in verdict.note and "5 deletion record(s) of the source not applied" in verdict.note
+    applied = 0 if reason == "storage_error" else 3  # the source's own word on those listings
+    assert _removed(db) == applied and db["crawl_runs"].get(run_id)["removed"] == applied
+    assert db["courses"].get(course_id("susanavet_se", "4"))["removed_at"] is None  # unseen, kept
+    if applied:
+        assert "unseen listings kept" in verdict.note and "3 deletion record(s) of the source applied" in verdict.note
+    else:
+        assert (
+            "nothing marked removed" in verdict.note
+            and "3 deletion record(s) of the source not applied" in verdict.note
+        )
 
 
 def test_the_same_listing_twice_in_one_batch_is_merged_last_one_wins(db_path):
@@ -161,6 +168,7 @@ def _finish(db, run_id, store, reason="finished", errors=0, partial=False):
         counts=store.counts,
         partial=partial,
         staged_removals=store.staged_removals,
+        staged_holdbacks=store.staged_holdbacks,
     )
 
 

@@ -109,13 +109,33 @@ class SourceSpider(scrapy.Spider):
         except Exception as exc:  # any shape the source may send: every failure is this document's
             self.count("errors/unusable_document")
             self.logger.error("Skipped %s: %s: %s", where, type(exc).__name__, exc)
-            known = getattr(exc, "source_id", None) or source_id
-            if isinstance(known, str) and known.strip():
-                yield Kept(source_id=known.strip(), reason="unusable_document")
+            yield from self.kept_after_error(getattr(exc, "source_id", None) or source_id, "unusable_document")
             return
         if isinstance(item, Kept):
             self.logger.warning("%s %s: %s; the stored listing is kept as it was", where, item.source_id, item.reason)
         yield item
+
+    def kept_after_error(self, source_id: Any, reason: str) -> Iterable[Kept]:
+        """After a counted error of one document whose listing's id is known: a ``Kept`` marker
+        (its stored listing stays as it was, not unseen), counted in ``known_id_errors``. A run
+        whose errors are all of this kind still has the evidence to mark unseen listings removed
+        (store.runs); an error without a known id leaves every unseen listing as it is."""
+        if isinstance(source_id, str) and source_id.strip():
+            self.count("known_id_errors")
+            yield Kept(source_id=source_id.strip(), reason=reason)
+
+    def answered_another_id(self, requested: Any, answered: Any, where: str) -> Iterable[Kept]:
+        """A document requested by one id that carries another (the neighbour's record served
+        under this address): an error of the requested id, never a write under either id."""
+        self.count("errors/id_mismatch")
+        self.logger.error(
+            "%s was requested as %s but is the document of %s; not stored, the listing %s is kept as it was.",
+            where,
+            requested,
+            answered,
+            requested,
+        )
+        yield from self.kept_after_error(requested, "id_mismatch")
 
     def on_request_error(self, failure: Any) -> None:
         """Errback: count the failure by kind; the run goes on with the next request."""

@@ -107,6 +107,11 @@ def split_credits(number: Any) -> tuple[float | None, list[int] | None]:
     return None, None
 
 
+def first_flag(*values: Any) -> bool | None:
+    """The first of the values that is a boolean (a flag the document states), or None."""
+    return next((v for v in values if isinstance(v, bool)), None)
+
+
 def _start(alkamiskausi: Any) -> dict[str, Any]:
     """Start term/dates from a koulutuksenAlkamiskausi object (old flat and new nested shapes)."""
     if not isinstance(alkamiskausi, dict):
@@ -149,6 +154,26 @@ def _start_facts(toteutus: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
+def _fee(opetus: dict[str, Any]) -> tuple[Any, Any]:
+    """(fee type, amount) in both shapes: ``maksullisuustyyppi`` + ``maksunMaara`` on the
+    opetus object (before 2026), or the 2026 list ``maksut`` of objects carrying them (a
+    plain string in the list is a fee type). The first paid entry wins over free ones."""
+    amount = opetus.get("maksunMaara")
+    fee_type, amount = opetus.get("maksullisuustyyppi"), amount if isinstance(amount, (int, float)) else None
+    entries = opetus.get("maksut") if isinstance(opetus.get("maksut"), list) else []
+    found = []
+    for entry in entries:
+        kind = entry if isinstance(entry, str) else entry.get("maksullisuustyyppi") if isinstance(entry, dict) else None
+        kind = strip_version((kind or {}).get("koodiUri")) if isinstance(kind, dict) else kind
+        value = entry.get("maksunMaara") if isinstance(entry, dict) else None
+        if isinstance(kind, str) and kind.strip():
+            found.append((kind.strip(), value if isinstance(value, (int, float)) else None))
+    if not fee_type and found:
+        fee_type, entry_amount = next((f for f in found if f[0] != "maksuton"), found[0])
+        amount = amount if amount is not None else entry_amount
+    return fee_type, amount
+
+
 def _application(toteutus: dict[str, Any]) -> dict[str, Any]:
     starts, ends, rolling = [], [], False
     for hakutieto in toteutus.get("hakutiedot") or []:
@@ -160,6 +185,10 @@ def _application(toteutus: dict[str, Any]) -> dict[str, Any]:
                     starts.append(local_to_iso(period["alkaa"], ZONE))
                 if period.get("paattyy"):
                     ends.append(local_to_iso(period["paattyy"], ZONE))
+    own = (toteutus.get("metadata") or {}).get("hakuaika")
+    if not starts and not ends and isinstance(own, dict):
+        # the implementation's own application period (an implementation without hakukohteet)
+        starts, ends = [local_to_iso(own.get("alkaa"), ZONE)], [local_to_iso(own.get("paattyy"), ZONE)]
     starts = sorted(s for s in starts if s)
     ends = sorted(e for e in ends if e)
     return {
@@ -270,6 +299,7 @@ def toteutus_to_course(
 
     start = _start_facts(toteutus)
     application = _application(toteutus)
+    fee = _fee(opetus)
     credits = _credits(md, koulutus_md)
     eqf = _eqf(koulutus)
     education_type = md.get("tyyppi") or toteutus.get("koulutustyyppi") or koulutus.get("koulutustyyppi")
@@ -301,7 +331,8 @@ def toteutus_to_course(
         "occupations": sorted(
             {a.get("arvo") for a in md.get("ammattinimikkeet") or [] if isinstance(a, dict) and a.get("arvo")}
         ),
-        "is_open_university": koulutus_md.get("isAvoinKorkeakoulutus"),
+        # the implementation's own flag first: its programme document may be missing
+        "is_open_university": first_flag(md.get("isAvoinKorkeakoulutus"), koulutus_md.get("isAvoinKorkeakoulutus")),
         "is_continuing_education": md.get("isTaydennyskoulutus"),
         "is_labour_market_training": md.get("isTyovoimakoulutus"),
         "duration_years": opetus.get("suunniteltuKestoVuodet"),
@@ -351,8 +382,8 @@ def toteutus_to_course(
         rolling_admission=application["rolling_admission"],
         application_start=application["application_start"],
         application_end=application["application_end"],
-        fee_type=opetus.get("maksullisuustyyppi"),
-        fee_amount=opetus.get("maksunMaara") if isinstance(opetus.get("maksunMaara"), (int, float)) else None,
+        fee_type=fee[0],
+        fee_amount=fee[1],
         extras=extras,
     )
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from spiders.base.json_api import JsonApiSpider, split_argument, truthy
 from spiders.extract.common import local_to_iso
@@ -81,7 +82,7 @@ class OpintopolkuFiSpider(JsonApiSpider):
         self.is_partial = bool(self.keyword or self.regions or self.koulutustyypit)
         self.known_modified: dict[str, str] = read_known_modified(known_modified) if known_modified else {}
         self._koulutus_cache: dict[str, dict[str, Any] | None] = {}
-        self._waiting: dict[str, list[tuple[dict[str, Any], str]]] = {}
+        self._waiting: dict[str, list[tuple[dict[str, Any], str, str]]] = {}
 
     @property
     def api_headers(self) -> dict[str, str]:  # type: ignore[override]
@@ -132,15 +133,28 @@ class OpintopolkuFiSpider(JsonApiSpider):
 
     # --- details -----------------------------------------------------------------------------
     def toteutus_request(self, oid: str) -> Any:
-        return self.api_request(TOTEUTUS.format(oid=oid), self.parse_toteutus)
+        return self.api_request(
+            TOTEUTUS.format(oid=oid), self.parse_toteutus, cb_kwargs={"oid": oid}, errback=self.toteutus_failed
+        )
 
-    def parse_toteutus(self, response: Response) -> Iterator[Any]:
+    def toteutus_failed(self, failure: Any) -> Iterator[Any]:
+        self.on_request_error(failure)
+        if failure.check(HttpError) and failure.value.response.status in (404, 410):
+            return  # withdrawn: counted as not_found, and unseen like any listing the source no longer has
+        yield from self.kept_after_error(failure.request.cb_kwargs["oid"], "request_failed")
+
+    def parse_toteutus(self, response: Response, oid: str) -> Iterator[Any]:
         doc = self.load_json(response)
         if not isinstance(doc, dict):
             if doc is not None:
                 self.count("errors/not_an_object")
+                self.logger.error("%s is not a JSON object; the listing %s is kept as it was.", response.url, oid)
+            yield from self.kept_after_error(oid, "unreadable_document")
             return
-        oid = doc.get("oid")
+        own_oid = doc.get("oid")
+        if isinstance(own_oid, str) and own_oid.strip() != oid:
+            yield from self.answered_another_id(oid, own_oid, response.url)
+            return
         modified = local_to_iso(doc.get("modified"), ZONE)
         if self.incremental and oid and modified and self.known_modified.get(oid) == modified:
             self.count("unchanged_skipped")
@@ -148,13 +162,13 @@ class OpintopolkuFiSpider(JsonApiSpider):
             return
         koulutus_oid = doc.get("koulutusOid")
         if not koulutus_oid:
-            yield from self.build(doc, response.url, None)
+            yield from self.build(doc, response.url, None, oid)
             return
         if koulutus_oid in self._koulutus_cache:
-            yield from self.build(doc, response.url, self._koulutus_cache[koulutus_oid])
+            yield from self.build(doc, response.url, self._koulutus_cache[koulutus_oid], oid)
             return
         waiting = self._waiting.setdefault(koulutus_oid, [])
-        waiting.append((doc, response.url))
+        waiting.append((doc, response.url, oid))
         if len(waiting) == 1:  # the first implementation of this koulutus asks for it
             yield self.api_request(
                 KOULUTUS.format(oid=koulutus_oid),
@@ -175,8 +189,9 @@ class OpintopolkuFiSpider(JsonApiSpider):
 
     def release(self, koulutus_oid: str, koulutus: dict[str, Any] | None) -> Iterator[Any]:
         self._koulutus_cache[koulutus_oid] = koulutus
-        for doc, url in self._waiting.pop(koulutus_oid, []):
-            yield from self.build(doc, url, koulutus)
+        for doc, url, oid in self._waiting.pop(koulutus_oid, []):
+            yield from self.build(doc, url, koulutus, oid)
 
-    def build(self, doc: dict[str, Any], url: str, koulutus: dict[str, Any] | None) -> Iterator[Any]:
-        yield from self.extracted(lambda: toteutus_to_course(doc, koulutus, source_url=url), url, doc.get("oid"))
+    def build(self, doc: dict[str, Any], url: str, koulutus: dict[str, Any] | None, oid: str) -> Iterator[Any]:
+        # an unusable document is an error of the oid it was requested by
+        yield from self.extracted(lambda: toteutus_to_course(doc, koulutus, source_url=url), url, oid)

@@ -80,10 +80,11 @@ class PlannededucationsSeSpider(SkolverketApiSpider):
         return payload if isinstance(payload, dict) else {}
 
     def parse_list(self, response: Response, page: int, params: dict[str, Any]) -> Iterator[Any]:
-        body = self.body(self.load_json(response))
-        if not body:
-            return
+        payload = self.load_json(response)
+        body = self.body(payload) if isinstance(payload, dict) else payload  # not an object: counted by the paging
         yield from self.further_pages(body, page, self.list_path, self.parse_list, params, cb_kwargs={"params": params})
+        if not isinstance(body, dict):
+            return
         for event in (body.get("_embedded") or {}).get("listedAdultEducationEvents") or []:
             if not isinstance(event, dict):
                 self.count("errors/unusable_document")
@@ -102,7 +103,13 @@ class PlannededucationsSeSpider(SkolverketApiSpider):
                 yield from self.build(event, None)
 
     def parse_detail(self, response: Response, event: dict[str, Any]) -> Iterator[Any]:
-        yield from self.build(event, self.body(self.load_json(response)))
+        detail = self.body(self.load_json(response))
+        own_id = detail.get("educationEventId")
+        if isinstance(own_id, str) and own_id.lower() != str(event.get("educationEventId")).lower():
+            # another event's detail: never written under this event's id (nor the other's)
+            yield from self.answered_another_id(event.get("educationEventId"), own_id, response.url)
+            return
+        yield from self.build(event, detail)
 
     def detail_failed(self, failure: Any) -> Iterator[Any]:
         self.on_request_error(failure)
