@@ -16,7 +16,8 @@ overrides:
 - ``handle_exception``: a visitor's mistakes answer 4xx in the site's layout, logged as one line (``errors``);
 - ``extra_template_vars``: table and view pages without their CREATE statements;
 - ``extra_body_script``: canned-query parameters picked from a list (``choices``);
-- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``);
+- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``), the saved
+  searches' Atom feeds (``feeds``);
 - ``startup``: the site's settings (``settings``, the one reach past the public interface).
 """
 
@@ -114,8 +115,9 @@ def extra_body_script(template, database, datasette):
 @hookimpl
 def register_routes():
     from aggregator.web.crawlers import ROUTES
+    from aggregator.web.feeds import ROUTES as FEEDS
 
-    return ROUTES
+    return ROUTES + FEEDS
 
 
 @hookimpl
