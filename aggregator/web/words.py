@@ -187,7 +187,7 @@ class Words:
             return shown
         if column in LIST_COLUMNS:
             items = json_list(raw)
-            if items and any(self.has_label(column, i) for i in items):
+            if items:
                 return Markup('<span title="{}">{}</span>').format(raw, self.listed(column, raw))
             return shown
         if self.has_label(column, raw):
