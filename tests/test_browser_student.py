@@ -135,7 +135,7 @@ def page_types(published: Path) -> dict[str, tuple[str, int]]:
 
 def test_every_page_type_at_laptop_and_phone_width_with_a_title_that_is_not_sql(chromium, demo, screenshots):
     base, published, _, _ = demo
-    for width_name, width in WIDTHS.items():
+    for width in WIDTHS.values():
         page = new_page(chromium, base, viewport={"width": width, "height": 900})
         for name, (path, status) in page_types(published).items():
             answer = page.goto(base + path)
