@@ -28,6 +28,7 @@ from bs4 import BeautifulSoup
 
 from aggregator.publish import free_port, serve_command, wait_until_answering
 from aggregator.snapshot import snapshot
+from aggregator.web.search import plain_words
 from tests.conftest import run_cli
 from tests.test_browser import CRAWLS, new_page
 
@@ -145,7 +146,7 @@ def test_every_page_type_at_laptop_and_phone_width_with_a_title_that_is_not_sql(
             # nothing wider than the window: a phone reader never scrolls sideways to read a page
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 2, (name, width, overflow)
-            page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
+            page.screenshot(path=str(screenshots / f"{name}-{width}.png"))
         page.close()
 
 
@@ -349,3 +350,16 @@ def test_a_stored_javascript_url_is_text_not_a_link(demo):
     soup = BeautifulSoup(html, "html.parser")
     assert not [a for a in soup.select("a[href]") if a["href"].strip().lower().startswith("javascript")]
     assert HOSTILE_URL in soup.select_one("dl.listing-facts").get_text()
+
+
+def test_the_crawl_database_searches_the_topics_too(demo):
+    """Served directly (``aggregator serve`` on the crawl database, as ./run.sh does), the search
+    reads the store's own full-text table, which indexes the topics' English ids."""
+    _, published, _, _ = demo
+    crawl = sqlite_utils.Database(published.parent.parent / "aggregator.db")
+    tagged = {r[0] for r in crawl.execute("select course_id from course_topics where topic = 'welding_mechanical'")}
+    found = crawl.execute(
+        "select id from courses where rowid in (select rowid from courses_fts where courses_fts match ?)",
+        [plain_words("welding")],
+    )
+    assert tagged and tagged <= {r[0] for r in found}
