@@ -27,7 +27,6 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
         source.backup(copy)
         with copy:
             shape_for_the_site(copy)
-            index_topic_names(copy)
             write_facet_counts(copy)
             write_value_labels(copy)
         copy.execute("pragma journal_mode = delete")
@@ -36,37 +35,6 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
         source.close()
     os.replace(staging, target)
     return target
-
-
-# The site's search (Datasette's ?_search= on courses, the saved searches' escape_fts) reads the
-# full-text table named by the metadata's fts_table. In a snapshot it also holds each listing's
-# topics by their English names, so "welding" finds the listings tagged "Welding and mechanical
-# production" whatever language their own texts are in. Contentless (the texts stay in courses only);
-# a snapshot is never written, so the crawl database's triggers that kept the old table are dropped.
-SEARCH_TABLE = "courses_fts"
-
-
-def index_topic_names(conn: sqlite3.Connection) -> None:
-    from store.schema import FTS_COLUMNS
-
-    tables = {row[0] for row in conn.execute("select name from sqlite_master where type in ('table', 'trigger')")}
-    if "courses" not in tables:
-        return
-    for trigger in ("courses_ai", "courses_ad", "courses_au"):
-        conn.execute(f"drop trigger if exists [{trigger}]")
-    conn.execute(f"drop table if exists [{SEARCH_TABLE}]")
-    columns = ", ".join(f"[{c}]" for c in FTS_COLUMNS)
-    conn.execute(
-        f"create virtual table [{SEARCH_TABLE}] using fts5({columns}, topic_names, tokenize='trigram', content='')"
-    )
-    names = (
-        "(select group_concat(t.label, '; ') from course_topics t where t.course_id = courses.id)"
-        if "course_topics" in tables
-        else "null"
-    )
-    conn.execute(
-        f"insert into [{SEARCH_TABLE}] (rowid, {columns}, topic_names) select rowid, {columns}, {names} from courses"
-    )
 
 
 # The columns the site counts on every page (the metadata's default facets) and on request. On a
