@@ -192,6 +192,9 @@ class Words:
             return shown
         if self.has_label(column, raw):
             return Markup('<span title="{}">{}</span>').format(raw, self.label(column, raw))
+        if column == "start_term" and isinstance(raw, str) and "-" in raw:
+            year, _, season = raw.partition("-")
+            return Markup('<span title="{}">{} {}</span>').format(raw, SEASONS.get(season, season), year)
         if column == "start_from" and day(raw):
             first = day(raw)
             distance = (first - self.today).days
