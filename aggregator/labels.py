@@ -27,6 +27,48 @@ LANGUAGES = {
     "et": "Estonian",
     "und": "undetermined",
 }
+# the other coded values a visitor reads (templates show the label, the data keep the code)
+FEE_TYPES = {
+    "maksuton": "Free",
+    "maksullinen": "Fee charged",
+    "lukuvuosimaksu": "Tuition fee per academic year",
+    "tuition_fee": "Tuition fee",
+}
+MODES = {"campus": "On campus", "distance": "Distance", "online": "Online", "blended": "Blended (campus and distance)"}
+# study forms and teaching times as the sources write them (Opintopolku's Finnish names where it has no
+# English one, Susa-navet's codes)
+STUDY_FORMS = {
+    "Lähiopetus": "Contact teaching",
+    "Monimuoto": "Blended learning",
+    "Etäopetus": "Distance teaching",
+    "Verkko-opetus": "Online teaching",
+    "Päiväopetus": "Day time teaching",
+    "Iltaopetus": "Evening teaching",
+    "Viikonloppuopetus": "Weekend teaching",
+    "Päivä- ja iltaopetus": "Day and evening teaching",
+    "Ajankohdasta riippumaton": "At any time (not tied to a schedule)",
+    "dag": "Daytime",
+    "kvall": "Evening",
+    "helg": "Weekend",
+    "dagkvall": "Day and evening",
+    "distans": "Distance",
+}
+CREDIT_UNITS = {
+    "osaamispiste": "competence points (osaamispiste)",
+    "opintopiste": "credits (opintopiste, ECTS)",
+    "högskolepoäng": "higher education credits (högskolepoäng)",
+    "yh-poäng": "YH points (yh-poäng)",
+    "gymnasiepoäng": "upper secondary points (gymnasiepoäng)",
+    "opintoviikko": "study weeks (opintoviikko)",
+}
+ENGLISH_METHODS = {
+    "original": "English original",
+    "provider": "English from the provider",
+    "official": "official English name",
+    "machine": "machine translation",
+    "pending": "English not available yet",
+}
+START_TERMS = {"individual": "Individual start (the study plan decides)"}
 FI_REGIONS = Path(__file__).resolve().parent.parent / "pipelines" / "data" / "fi_regions.csv"
 
 
@@ -41,7 +83,19 @@ def swedish_county_in_english(name: str) -> str:
 def value_labels(sources: dict[str, str] | None = None) -> list[dict[str, str]]:
     rows = [{"column": "education_type", "value": code, "label": label} for code, label in EDUCATION_TYPES.items()]
     rows += [{"column": "country", "value": code, "label": f"{name} ({code})"} for code, name in COUNTRIES.items()]
-    rows += [{"column": "title_effective_lang", "value": code, "label": name} for code, name in LANGUAGES.items()]
+    for column in ("title_effective_lang", "description_effective_lang", "instruction_languages"):
+        rows += [{"column": column, "value": code, "label": name} for code, name in LANGUAGES.items()]
+    for column, names in (
+        ("fee_type", FEE_TYPES),
+        ("mode", MODES),
+        ("study_forms", STUDY_FORMS),
+        ("teaching_times", STUDY_FORMS),
+        ("credit_unit", CREDIT_UNITS),
+        ("title_en_method", ENGLISH_METHODS),
+        ("description_en_method", ENGLISH_METHODS),
+        ("start_term", START_TERMS),
+    ):
+        rows += [{"column": column, "value": code, "label": label} for code, label in names.items()]
     for county, _ in SE_COUNTIES.values():
         rows.append({"column": "region", "value": county, "label": f"{county} ({swedish_county_in_english(county)})"})
     with FI_REGIONS.open(encoding="utf-8", newline="") as regions:

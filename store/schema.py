@@ -84,7 +84,9 @@ def _m0001_initial(db: sqlite_utils.Database) -> None:
     db["translations"].create(tables["translations"], pk=("source_lang", "target_lang", "model", "text_hash"))
 
 
-FTS_COLUMNS = ("title", "title_en", "description", "description_en", "provider_name")
+# the listings' texts, indexed since 0002; 0022 adds the topics (their English ids) to the search
+TEXT_FTS_COLUMNS = ("title", "title_en", "description", "description_en", "provider_name")
+FTS_COLUMNS = (*TEXT_FTS_COLUMNS, "topics")
 
 
 @migration("0002_fulltext_trigram")
@@ -92,7 +94,7 @@ def _m0002_fulltext(db: sqlite_utils.Database) -> None:
     # The trigram tokenizer matches inside words: "batteri" in "batteriteknik", "hitsau" in
     # "hitsauksen". Plain unicode61 matches whole tokens only and misses both.
     db["courses"].enable_fts(
-        list(FTS_COLUMNS),
+        list(TEXT_FTS_COLUMNS),
         tokenize="trigram",
         create_triggers=True,
     )
@@ -195,13 +197,17 @@ def _m0010_fts_update_on_text_change(db: sqlite_utils.Database) -> None:
     """sqlite-utils' update trigger re-indexes a row's texts on every update; a nightly run
     updates every listing's last_seen, which re-indexed all of them. Re-index only when an
     indexed text changed."""
-    columns = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
-    changed = " or ".join(f'old."{c}" is not new."{c}"' for c in FTS_COLUMNS)
+    _fts_update_trigger(db, TEXT_FTS_COLUMNS)
+
+
+def _fts_update_trigger(db: sqlite_utils.Database, indexed: tuple[str, ...]) -> None:
+    columns = ", ".join(f'"{c}"' for c in indexed)
+    changed = " or ".join(f'old."{c}" is not new."{c}"' for c in indexed)
     db.execute("drop trigger if exists courses_au")
     db.execute(
         f"""create trigger courses_au after update of {columns} on courses when {changed} begin
-  insert into courses_fts (courses_fts, rowid, {columns}) values('delete', old.rowid, {", ".join(f'old."{c}"' for c in FTS_COLUMNS)});
-  insert into courses_fts (rowid, {columns}) values (new.rowid, {", ".join(f'new."{c}"' for c in FTS_COLUMNS)});
+  insert into courses_fts (courses_fts, rowid, {columns}) values('delete', old.rowid, {", ".join(f'old."{c}"' for c in indexed)});
+  insert into courses_fts (rowid, {columns}) values (new.rowid, {", ".join(f'new."{c}"' for c in indexed)});
 end"""
     )
 
@@ -351,6 +357,20 @@ def _m0021_preferred_sources(db: sqlite_utils.Database) -> None:
     preferred one (the spider's ``preferred_source``): store.offerings keeps one listing each."""
     if "preferred_source" not in db["sources"].columns_dict:
         db["sources"].add_column("preferred_source", str)
+
+
+@migration("0022_search_topics")
+def _m0022_search_topics(db: sqlite_utils.Database) -> None:
+    """The search covers each listing's topics too: their ids are English names
+    ("welding_mechanical", "batteries_energy_storage"), so "welding" finds the listings tagged
+    with that topic whatever language their own texts are in (the trigram tokenizer matches inside
+    the ids). The full-text table is made again with the column and re-indexed once."""
+    # 0010's update trigger is not one sqlite-utils recognises as its own: dropped by name
+    db.execute("drop trigger if exists courses_au")
+    db["courses"].disable_fts()
+    db["courses"].enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
+    db["courses"].rebuild_fts()
+    _fts_update_trigger(db, FTS_COLUMNS)
 
 
 class SchemaProblem(RuntimeError):

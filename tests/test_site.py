@@ -203,7 +203,8 @@ def test_a_saved_searchs_atom_feed_lists_a_listing_a_later_crawl_adds(db_path):
         r["id"]
         for r in sqlite_utils.Database(db_path).query("select id from courses where source = 'plannededucations_se'")
     }
-    assert {entry_id for entry_id, _ in added} <= new_ids
+    # an entry's id is the listing page's address (an IRI), ending in the listing's id
+    assert {entry_id.rsplit("/", 1)[-1] for entry_id, _ in added} <= new_ids
     assert after[: len(added)] == added  # newest first
     # the same search as a page, for a person
     assert datasette_get(db_path, feed_path.replace(".atom", "")).status_code == 200
@@ -216,7 +217,8 @@ def test_search_engines_may_index_listing_pages_from_the_sitemap_but_not_facet_c
 
     run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
     robots = datasette_get(db_path, "/robots.txt").text
-    assert "Disallow: /*?" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
+    assert "Allow: /aggregator/courses/" in robots and "Disallow: /aggregator/courses\n" in robots
+    assert "Sitemap: http://localhost/sitemap.xml" in robots
     index = ET.fromstring(datasette_get(db_path, "/sitemap.xml").text)
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     parts = [loc.text for loc in index.iter(f"{ns}loc")]

@@ -12,13 +12,15 @@ overrides:
   the topics facet (``topics.TopicFacet``), beside Datasette's own;
 - ``filters_from_request``: a picked topic looked up in ``course_topics`` (``topics.topic_lookup``);
 - ``prepare_connection``: answers bounded in bytes, the SQL functions that expose the server
-  refused, a published snapshot read memory-mapped (``connections``);
-- ``handle_exception``: a visitor's mistakes answer 400 and 405, not 500 (``errors``);
+  refused, a published snapshot read memory-mapped (``connections``); and (``plain_word_search``)
+  a search is plain words, never FTS syntax (``search``);
+- ``handle_exception``: a visitor's mistakes answer 4xx in the site's layout, logged as one line (``errors``);
 - ``asgi_wrapper``: a read-only site, every method but GET and HEAD answers 405 (``readonly``);
 - ``extra_template_vars``: table and view pages without their CREATE statements;
 - ``extra_body_script``: canned-query parameters picked from a list (``choices``);
-- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``),
-  ``/-/databases.json`` without server paths and debugging pages closed (``readonly``).
+- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``), the saved
+  searches' Atom feeds (``feeds``), ``/-/databases.json`` without server paths and debugging pages
+  closed (``readonly``).
 
 The site's Datasette settings are not set here: they are settings passed to Datasette
 (``settings``: by ``aggregator serve``, and in the ``settings.json`` a snapshot's folder has for
@@ -59,6 +61,14 @@ def prepare_connection(conn, database, datasette):
     prepare(conn, database, datasette)
 
 
+# after Datasette's own functions (trylast), so that its escape_fts is replaced (aggregator.web.search)
+@hookimpl(specname="prepare_connection", trylast=True)
+def plain_word_search(conn):
+    from aggregator.web.search import register_plain_word_search
+
+    register_plain_word_search(conn)
+
+
 @hookimpl(tryfirst=True)
 def handle_exception(datasette, request, exception):
     from aggregator.web.errors import visitor_mistake
@@ -70,8 +80,17 @@ def handle_exception(datasette, request, exception):
 def extra_template_vars(view_name, database, table, request, datasette):
     # public pages show data, not schema: no CREATE TABLE / CREATE VIEW under a table or view
     # (the schema is in the exports' datapackage.json and at /-/ pages)
+    from aggregator.web.words import words_vars
+
     if view_name == "table":
-        return {"table_definition": None, "view_definition": None}
+        from aggregator.web.home import coverage_vars
+
+        words, coverage = words_vars(datasette, database), coverage_vars(datasette, database, table)
+
+        async def table_vars():
+            return {"table_definition": None, "view_definition": None, **await words(), **await coverage()}
+
+        return table_vars
     if view_name == "index":
         from aggregator.web.home import home_vars
 
@@ -80,6 +99,8 @@ def extra_template_vars(view_name, database, table, request, datasette):
         from aggregator.web.listing import listing_vars
 
         return listing_vars(datasette, database, request)
+    if view_name in ("row", "query", "database"):
+        return words_vars(datasette, database)
     return {}
 
 
@@ -94,8 +115,9 @@ def extra_body_script(template, database, datasette):
 def register_routes():
     from aggregator.web import readonly
     from aggregator.web.crawlers import ROUTES
+    from aggregator.web.feeds import ROUTES as FEEDS
 
-    return readonly.ROUTES + ROUTES
+    return readonly.ROUTES + ROUTES + FEEDS
 
 
 @hookimpl

@@ -12,15 +12,25 @@ from datasette.utils.asgi import Response
 PER_SITEMAP = 50_000
 TABLE = "courses"
 
-ROBOTS = """User-agent: *
-Disallow: /*?
-Disallow: /*.json
-Disallow: /*.csv
-Disallow: /*.atom
-Disallow: /-/
-Allow: /
-Sitemap: {base}/sitemap.xml
-"""
+
+# Every rule is a plain path prefix, so that every parser reads them alike: Python's
+# urllib.robotparser (and others) match prefixes only, read "*" literally, take the first rule that
+# matches and drop an empty query ("/courses?" reads as "/courses"); Google, Bing and Protego take
+# the longest match. So the listing pages are allowed first, then each table, view and saved query
+# is disallowed with its pages, query strings (facets, sorts, searches) and formats (.json, .csv,
+# .atom), and the database's own formats; the home page and everything else stay allowed.
+async def robots_rules(datasette) -> str:
+    lines = ["User-agent: *"]
+    databases = [(n, d) for n, d in datasette.databases.items() if n != "_internal" and not d.is_memory]
+    lines += [f"Allow: {datasette.urls.table(name, TABLE)}/" for name, _ in databases]
+    lines.append("Disallow: /-/")
+    for name, db in databases:
+        lines.append(f"Disallow: {datasette.urls.database(name)}.")
+        names = await db.table_names() + await db.view_names()
+        names += list((await datasette.get_canned_queries(name, None)) or {})
+        lines += [f"Disallow: {datasette.urls.table(name, table)}" for table in sorted(set(names))]
+    lines.append("Allow: /")
+    return "\n".join(lines) + "\n"
 
 
 def _database(datasette):
@@ -36,7 +46,8 @@ def _base(datasette, request) -> str:
 
 
 async def robots_txt(datasette, request):
-    return Response.text(ROBOTS.format(base=_base(datasette, request)))
+    rules = await robots_rules(datasette)
+    return Response.text(f"{rules}Sitemap: {_base(datasette, request)}/sitemap.xml\n")
 
 
 async def sitemap_index(datasette, request):

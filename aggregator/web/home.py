@@ -4,6 +4,7 @@ freshness."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aggregator.labels import COUNTRIES
@@ -55,5 +56,38 @@ def home_vars(datasette) -> Any:
                 for row in rows.rows
             ]
         return {"home": home}
+
+    return inner
+
+
+# the English coverage per database, counted at most every ten minutes (a published snapshot never
+# changes; a live database changes once a night): a table page shows it in its heading
+_COVERAGE: dict[str, tuple[float, dict[str, Any]]] = {}
+COVERAGE_SECONDS = 600
+
+
+async def english_coverage(db) -> dict[str, Any] | None:
+    if db is None or not await db.table_exists("courses"):
+        return None
+    cached = _COVERAGE.get(db.name)
+    if cached and time.monotonic() - cached[0] < COVERAGE_SECONDS:
+        return cached[1]
+    total, english = (
+        await db.execute(f"select count(*), sum({HAS_ENGLISH_TITLE}) from courses where removed_at is null")
+    ).first()
+    coverage = {
+        "listings": total,
+        "english": english or 0,
+        "percent": 100.0 * (english or 0) / total if total else 0.0,
+    }
+    _COVERAGE[db.name] = (time.monotonic(), coverage)
+    return coverage
+
+
+def coverage_vars(datasette, database: str | None, table: str | None) -> Any:
+    async def inner() -> dict[str, Any]:
+        if table != "courses" or not database:
+            return {}
+        return {"english_coverage": await english_coverage(datasette.get_database(database))}
 
     return inner
