@@ -303,6 +303,10 @@ def run_nightly(
             report.translated, report.pending = _backfill(db, echo)
         # fresh planner statistics: which index answers a filtered facet depends on them
         db.execute("analyze")
+        from aggregator.supply_counts import write_supply_counts
+
+        with db.conn:
+            write_supply_counts(db.conn)  # what /supply shows (aggregator/web/supply.py), counted once per job
         if export_dir:
             from aggregator.export import export
 

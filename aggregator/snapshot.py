@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from aggregator.labels import write_value_labels
+from aggregator.supply_counts import write_supply_counts
 
 
 def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
@@ -29,6 +30,7 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
             shape_for_the_site(copy)
             write_facet_counts(copy)
             write_value_labels(copy)
+            write_supply_counts(copy)  # the planner's pages (aggregator.web.supply)
         copy.execute("pragma journal_mode = delete")
     finally:
         copy.close()

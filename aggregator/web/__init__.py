@@ -15,7 +15,8 @@ overrides:
 - ``handle_exception``: a visitor's mistakes answer 400 and 405, not 500 (``errors``);
 - ``extra_template_vars``: table and view pages without their CREATE statements;
 - ``extra_body_script``: canned-query parameters picked from a list (``choices``);
-- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``);
+- ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``); the
+  planner's pages ``/supply``, ``/supply/gap``, ``/supply/compare`` (``supply``);
 - ``startup``: the site's settings (``settings``, the one reach past the public interface).
 """
 
@@ -94,8 +95,9 @@ def extra_body_script(template, database, datasette):
 @hookimpl
 def register_routes():
     from aggregator.web.crawlers import ROUTES
+    from aggregator.web.supply import ROUTES as SUPPLY_ROUTES
 
-    return ROUTES
+    return ROUTES + SUPPLY_ROUTES
 
 
 @hookimpl
