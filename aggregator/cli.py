@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from aggregator import __version__
-from store.db import SchemaProblem, open_db, resolve_db_path
+from store.files import open_db, resolve_db_path
+from store.schema import SchemaProblem
 
 
 class AggregatorGroup(click.Group):
@@ -323,7 +324,7 @@ def nightly(
     from aggregator.crawl import spider_names, stop_on_termination
     from aggregator.nightly import JobLocked, run_nightly
     from aggregator.replay import ReplayServer
-    from store.db import beside_db
+    from store.files import beside_db
 
     db_path = writable_db(_db(ctx, sub_db))
     unknown = [s for s in only if s not in spider_names()]
@@ -379,7 +380,7 @@ def nightly(
 def export_command(ctx, sub_db, out) -> None:
     """Export every public table as CSV, JSON Lines and Parquet, with datapackage.json."""
     from aggregator.export import export
-    from store.db import beside_db
+    from store.files import beside_db
 
     db_path = require_db(_db(ctx, sub_db))
     open_db(db_path).close()  # a damaged or foreign database is named before anything is written

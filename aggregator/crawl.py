@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from store.db import known_modified, last_successful_crawl
+from store.files import known_modified, last_successful_crawl
 
 SETTINGS_MODULE = "spiders.settings"
 

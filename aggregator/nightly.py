@@ -27,7 +27,9 @@ from aggregator.crawl import (
 )
 from aggregator.snapshot import snapshot
 from pipelines.store import STORAGE_ERROR_LOG
-from store.db import beside_db, now_iso, open_db, restore_deferred_indexes, write_lock
+from store.files import beside_db, open_db, write_lock
+from store.indexes import restore_deferred_indexes
+from store.rows import now_iso
 
 DEFAULT_TIMEOUT = 4 * 3600
 

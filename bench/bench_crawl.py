@@ -30,7 +30,9 @@ import sqlite_utils  # noqa: E402
 from aggregator.replay import ReplayServer  # noqa: E402
 from spiders.items import COURSE_FIELDS, Course  # noqa: E402
 from spiders.settings import AGGREGATOR_STORE_BATCH as STORE_BATCH  # noqa: E402
-from store.db import JSON_FIELDS, CourseStore, open_db  # noqa: E402
+from store.course_store import CourseStore  # noqa: E402
+from store.files import open_db  # noqa: E402
+from store.listing import JSON_FIELDS  # noqa: E402
 
 BENCH_SETTINGS = ["AUTOTHROTTLE_ENABLED=0", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "LOG_LEVEL=WARNING"]
 

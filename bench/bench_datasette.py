@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from aggregator.publish import METADATA, served  # noqa: E402
 from aggregator.snapshot import snapshot  # noqa: E402
-from store.db import open_db  # noqa: E402
+from store.files import open_db  # noqa: E402
 
 PAGES = {
     "table page": "/{db}/courses",

@@ -32,7 +32,7 @@ for name, sub in {
 }.items():
     os.environ[name] = str(HOME / sub)
 
-from store.db import open_db  # noqa: E402
+from store.files import open_db  # noqa: E402
 from tests.tiny_argos import TEMPLATES, TOPICS, build_package  # noqa: E402
 from translate.argos import ArgosTranslator, install_from_file  # noqa: E402
 from translate.cache import TranslationCache  # noqa: E402

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Kept, Seen
-from store.db import course_id
+from store.rows import course_id
 
 
 class ProvenancePipeline(CrawlerPipeline):

@@ -21,7 +21,8 @@ from scrapy.utils.defer import _schedule_coro
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, HeldBack, Kept, Seen
 from spiders.settings import AGGREGATOR_DEFER_INDEXES_AFTER, AGGREGATOR_STORE_BATCH
-from store.db import CourseStore, open_db, write_lock
+from store.course_store import CourseStore
+from store.files import open_db, write_lock
 from store.runs import DEFAULT_MIN_SHARE, finish_run, register_source, start_run
 
 # SQLite's primary result codes that no retry of the same batch can cure.
@@ -93,6 +94,7 @@ class StorePipeline(CrawlerPipeline):
                 "licence_url": getattr(spider, "source_licence_url", None),
                 "api_base_url": getattr(spider, "default_base_url", None),
                 "kind": getattr(spider, "source_kind", "register"),
+                "preferred_source": getattr(spider, "preferred_source", None),
             },
         )
         self.run_id = start_run(self.db, spider.name)
@@ -102,6 +104,7 @@ class StorePipeline(CrawlerPipeline):
             self.run_id,
             defer_indexes_after=self.defer_indexes_after,
             kind=getattr(spider, "source_kind", "register"),
+            preferred_source=getattr(spider, "preferred_source", None),
         )
         self.crawler.stats.set_value("aggregator/run_id", self.run_id)
         spider.logger.info("Writing to %s (crawl run %s)", self.db_path, self.run_id)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
-from store.db import open_db
+from store.files import open_db
 from translate.base import MACHINE, PENDING
 from translate.cache import TranslationCache
 from translate.english import English, EnglishService

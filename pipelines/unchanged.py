@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course, Seen
-from store.db import content_hash, open_db
+from store.files import open_db
+from store.rows import content_hash
 
 
 class UnchangedPipeline(CrawlerPipeline):

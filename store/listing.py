@@ -1,27 +1,57 @@
-"""The one item every spider yields: a learning opportunity as the source describes it.
+"""The listing: ``Course``, the one item every spider yields, and each field's role declared on it.
 
-Spiders fill in source facts only, in the source's own language and vocabulary. Pipelines add
-what is derived (ids, provenance stamps, languages, English text, normalised vocabularies).
+A field is a **source fact** unless it says otherwise: what the source states, in its own language
+and vocabulary; spiders fill these in, a change of one is a change of the listing (hashed,
+recorded in course_changes). ``derived()`` marks what the pipelines work out (languages, English,
+topics, positions, sortable dates): refreshed on every crawl, never a change. ``about_record()``
+marks where and when the record was read and its ids: stored, not content. How a value is stored
+follows from the annotation: lists and dicts as JSON text, booleans as 0/1, numbers as numbers.
+
+Adding a field is one line here (with ``derived()`` if a pipeline fills it) and its column
+description in datasette_metadata.yml; the courses table gains the column on the next open.
 Provider-specific facts that have no column of their own go to ``extras``.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+# A field's role, declared in its metadata under ROLE.
+ROLE = "role"
+FACT = "fact"  # a source fact (the default)
+DERIVED = "derived"  # worked out by a pipeline
+RECORD = "record"  # about the record (ids, where and when it was read), not its content
+MARKER = "marker"  # tells the store what to do with the listing; not a column
+
+
+def derived(default: Any = None, *, default_factory: Any = None) -> Any:
+    """A field the pipelines fill in (not a source fact): stored, refreshed on every crawl,
+    never hashed as content, so working it out differently changes no listing."""
+    if default_factory is not None:
+        return field(default_factory=default_factory, metadata={ROLE: DERIVED})
+    return field(default=default, metadata={ROLE: DERIVED})
+
+
+def about_record(default: Any = None) -> Any:
+    """A field about the record rather than the offering (its id, where and when it was read):
+    stored, never hashed as content (a replay port or a mirror is not a change)."""
+    return field(default=default, metadata={ROLE: RECORD})
 
 
 @dataclass
 class Course:
     # --- identity and provenance -------------------------------------------------------------
-    source: str | None = None  # spider name, e.g. "opintopolku_fi"; stamped by a pipeline
+    source: str | None = about_record()  # spider name, e.g. "opintopolku_fi"; stamped by a pipeline
     source_id: str | None = None  # the record's id in the source (OID, event id)
-    source_url: str | None = None  # API document the facts came from
+    source_url: str | None = about_record()  # API document the facts came from
     url: str | None = None  # public page of the listing (provider or register)
     country: str | None = None  # ISO 3166-1 alpha-2, stamped from the spider
-    fetched_at: str | None = None
+    fetched_at: str | None = about_record()
     source_modified_at: str | None = None  # ISO 8601, as the source reports it
-    removed: bool = False  # the source reports the record as deleted/withdrawn
+    # the source reports the record as deleted/withdrawn: the store stages its removal
+    removed: bool = field(default=False, metadata={ROLE: MARKER})
 
     # --- text in the original language(s) ----------------------------------------------------
     title: str | None = None  # in the listing's primary language
@@ -44,9 +74,10 @@ class Course:
     region: str | None = None
     region_code: str | None = None  # län / maakunta code
     nuts3: str | None = None
-    latitude: float | None = None  # WGS84: the source's address position, else the municipality's (normalise)
-    longitude: float | None = None
-    coordinates_method: str | None = None  # where the position came from
+    # WGS84: the source's address position, else the municipality's (normalise pipeline)
+    latitude: float | None = derived()
+    longitude: float | None = derived()
+    coordinates_method: str | None = derived()  # where the position came from
     mode: str | None = None  # campus / distance / blended / online
 
     # --- what kind of education --------------------------------------------------------------
@@ -72,7 +103,8 @@ class Course:
     start_date: str | None = None  # ISO date
     end_date: str | None = None
     start_term: str | None = None  # e.g. "2025-autumn"
-    start_from: str | None = None  # sortable ISO date: start_date, else the first day of start_term (normalise)
+    # sortable ISO date: start_date, else the first day of start_term (normalise pipeline)
+    start_from: str | None = derived()
     rolling_admission: bool | None = None
     application_start: str | None = None
     application_end: str | None = None
@@ -85,26 +117,27 @@ class Course:
 
     extras: dict[str, Any] = field(default_factory=dict)
 
-    # Set by the pipelines, never by spiders.
-    id: str | None = None
+    # --- set by the pipelines, never by spiders ----------------------------------------------
+    id: str | None = about_record()  # store.rows.course_id(source, source_id)
     # language pipeline: detected language and confidence, and the effective language (the
     # declared one unless detection confidently disagrees) of title and description, and the
     # same for every language variant as {"title:en": {...}} in text_languages
-    title_detected_lang: str | None = None
-    title_lang_confidence: float | None = None
-    title_effective_lang: str | None = None
-    description_detected_lang: str | None = None
-    description_lang_confidence: float | None = None
-    description_effective_lang: str | None = None
-    text_languages: dict[str, Any] = field(default_factory=dict)
-    # topics pipeline: [{"topic": ..., "terms": [...], "fields": [...]}]
-    topics: list[dict[str, Any]] = field(default_factory=list)
-    title_en: str | None = None
-    title_en_method: str | None = None
-    title_en_model: str | None = None
-    description_en: str | None = None
-    description_en_method: str | None = None
-    description_en_model: str | None = None
+    title_detected_lang: str | None = derived()
+    title_lang_confidence: float | None = derived()
+    title_effective_lang: str | None = derived()
+    description_detected_lang: str | None = derived()
+    description_lang_confidence: float | None = derived()
+    description_effective_lang: str | None = derived()
+    text_languages: dict[str, Any] = derived(default_factory=dict)
+    # topics pipeline: [{"topic": ..., "terms": [...], "fields": [...]}]; stored as the topic names
+    topics: list[dict[str, Any]] = derived(default_factory=list)
+    # translate pipeline: English text, how it was made and by which model
+    title_en: str | None = derived()
+    title_en_method: str | None = derived()
+    title_en_model: str | None = derived()
+    description_en: str | None = derived()
+    description_en_method: str | None = derived()
+    description_en_model: str | None = derived()
 
 
 @dataclass
@@ -144,24 +177,70 @@ class HeldBack:
     source_url: str | None = None
 
 
-COURSE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Course))
+# How a value is stored, from its annotation (strings: ``from __future__ import annotations``).
+JSON, BOOL, INTEGER, REAL, TEXT = "json", "bool", "integer", "real", "text"
+_COLUMN_TYPE = {JSON: str, BOOL: int, INTEGER: int, REAL: float, TEXT: str}
 
 
-def _column_type(annotation: str) -> type:
-    """The SQLite column type (as sqlite-utils names it) of a Course field's annotation: lists
-    and dicts are stored as JSON text, booleans as 0/1."""
-    kinds = {part.strip() for part in annotation.split("|")} - {"None"}
-    if any(kind.startswith(("list", "dict", "tuple")) for kind in kinds):
-        return str
+def encoding_of(annotation: str) -> str:
+    """``list[str]`` and ``dict[...]`` -> JSON, ``bool`` -> BOOL, ``int`` -> INTEGER, ``float``
+    -> REAL (an int is a float here too), anything else -> TEXT."""
+    kinds = {part.strip() for part in str(annotation).split("|")} - {"None"}
+    if any(kind.startswith(("list", "dict", "tuple", "set")) for kind in kinds):
+        return JSON
+    if kinds == {"bool"}:
+        return BOOL
     if kinds <= {"bool", "int"}:
-        return int
-    if kinds == {"float"}:
-        return float
-    return str
+        return INTEGER
+    if kinds <= {"float", "int"}:
+        return REAL
+    return TEXT
 
 
-# The courses table's column of each stored field, following the one definition above (the
-# annotations are strings: ``from __future__ import annotations``).
-COURSE_COLUMN_TYPES: dict[str, type] = {
-    f.name: _column_type(str(f.type)) for f in fields(Course) if f.name != "removed"
-}
+@dataclass(frozen=True)
+class FieldRole:
+    """One field of a listing as the store reads it: its role and how it is stored."""
+
+    name: str
+    role: str
+    encoding: str
+
+    @property
+    def column_type(self) -> type:
+        """The SQLite column type, as sqlite-utils names it."""
+        return _COLUMN_TYPE[self.encoding]
+
+
+@functools.cache
+def field_roles(listing: type = Course) -> tuple[FieldRole, ...]:
+    """Every field of ``listing`` (Course, or a class derived from it) with its declared role."""
+    return tuple(FieldRole(f.name, f.metadata.get(ROLE, FACT), encoding_of(f.type)) for f in fields(listing))
+
+
+@functools.cache
+def names_with(listing: type = Course, *, roles: frozenset[str] = frozenset(), encoding: str | None = None):
+    """The names of ``listing``'s fields of these roles (all roles when empty) and encoding."""
+    return tuple(
+        r.name
+        for r in field_roles(listing)
+        if (not roles or r.role in roles) and (encoding is None or r.encoding == encoding)
+    )
+
+
+COURSE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Course))
+# what the pipelines derive: refreshed on every crawl, never a change
+DERIVED_FIELDS: tuple[str, ...] = names_with(roles=frozenset({DERIVED}))
+# the source facts whose change is a change of the listing (hashed, recorded in course_changes)
+CONTENT_FIELDS: tuple[str, ...] = names_with(roles=frozenset({FACT}))
+# the columns of courses that hold a field (the marker ``removed`` is ``removed_at`` there)
+STORED_FIELDS: tuple[str, ...] = names_with(roles=frozenset({FACT, DERIVED, RECORD}))
+JSON_FIELDS: frozenset[str] = frozenset(names_with(roles=frozenset({FACT, DERIVED, RECORD}), encoding=JSON))
+BOOL_FIELDS: frozenset[str] = frozenset(names_with(roles=frozenset({FACT, DERIVED, RECORD}), encoding=BOOL))
+
+
+def column_types(listing: type = Course) -> dict[str, type]:
+    """The courses table's column type of each stored field of ``listing``."""
+    return {r.name: r.column_type for r in field_roles(listing) if r.role != MARKER}
+
+
+COURSE_COLUMN_TYPES: dict[str, type] = column_types()

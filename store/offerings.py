@@ -1,7 +1,11 @@
-"""One offering, one listing: a course a provider's web site lists that its national register
-lists too.
+"""One offering, one listing: every rule for an offering that two sources list.
 
-A provider-site listing is the register's offering when
+**Same ids.** A source may publish another's offerings under that source's ids (Planned
+Educations publishes Susa-navet's adult-education events under their event ids). Its spider
+names that source as its ``preferred_source`` (recorded in ``sources``): the preferred source's
+listing is the listing in ``courses``, whichever is crawled first.
+
+**A provider's site against a register.** A provider-site listing is the register's offering when
 
 - the page cites the register's id of it (an Opintopolku OID, a Susa-navet event id:
   ``extras.register_ids``), or
@@ -14,6 +18,10 @@ The register's listing stays the listing in ``courses``: it carries the codes, l
 vocabulary the rest of the data shares. The site's listing is kept whole in
 ``course_duplicates`` with ``duplicate_of`` naming it, so both sources stay recorded (the row
 page of the listing links the provider's page).
+
+Either way the other source's row is kept whole in ``course_duplicates`` with ``duplicate_of``
+naming the listing, out of ``courses`` (and its topic tags); it is the listing again when the
+preferred listing is gone.
 """
 
 from __future__ import annotations
@@ -26,6 +34,8 @@ from typing import Any
 
 import sqlite_utils
 
+from store.schema import DUPLICATES_TABLE
+
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -35,6 +45,15 @@ def normalised_title(text: str | None) -> str:
     if not text:
         return ""
     return _NOT_WORD.sub(" ", unicodedata.normalize("NFC", text).casefold()).strip()
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _marks(values: list) -> str:
+    return ",".join("?" * len(values))
 
 
 def register_sources(db: sqlite_utils.Database) -> list[str]:
@@ -153,3 +172,115 @@ def site_listings_matching(db: sqlite_utils.Database) -> dict[str, str]:
         )
     )
     return register_matches(db, rows)
+
+
+# --- same ids -------------------------------------------------------------------------------
+def sources_preferring(db: sqlite_utils.Database, source: str) -> list[str]:
+    """The sources whose spiders name ``source`` as their preferred source."""
+    if "preferred_source" not in db["sources"].columns_dict:
+        return []
+    return [r[0] for r in db.execute("select name from sources where preferred_source = ?", [source])]
+
+
+def listed_by_preferred(db: sqlite_utils.Database, preferred: str, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Rows (``courses`` columns) -> the id of the preferred source's current listing of the same
+    source id, for those it lists."""
+    listed: dict[str, str] = {}
+    for chunk in _chunks([r["source_id"] for r in rows]):
+        listed.update(
+            db.execute(
+                "select source_id, id from courses where source = ? and removed_at is null "
+                f"and source_id in ({_marks(chunk)})",
+                [preferred, *chunk],
+            ).fetchall()
+        )
+    return {r["id"]: listed[r["source_id"]] for r in rows if r["source_id"] in listed}
+
+
+# --- one run's rows ---------------------------------------------------------------------------
+def split_duplicates(
+    db: sqlite_utils.Database, rows: list[dict[str, Any]], kind: str, preferred_source: str | None
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """A source's rows apart from those whose offering another source's current listing already
+    is (a provider site's: any register's, see the matching above; a source with a preferred
+    source: that source's same id), the latter by id with ``duplicate_of`` set."""
+    if not rows:
+        return rows, {}
+    if kind == "provider_site":
+        matches = register_matches(db, rows)
+    elif preferred_source:
+        matches = listed_by_preferred(db, preferred_source, rows)
+    else:
+        return rows, {}
+    duplicates = {r["id"]: {**r, "duplicate_of": matches[r["id"]]} for r in rows if r["id"] in matches}
+    return [r for r in rows if r["id"] not in duplicates], duplicates
+
+
+def release_duplicates(db: sqlite_utils.Database, ids: list[str]) -> None:
+    """These listings are in courses again (their preferred listing is gone): no longer kept apart."""
+    for chunk in _chunks(ids):
+        db.execute(f"delete from [{DUPLICATES_TABLE}] where id in ({_marks(chunk)})", chunk)
+
+
+def out_of_courses(db: sqlite_utils.Database, ids: list[str]) -> int:
+    """Take listings out of courses with their topic tags (the full-text index follows by
+    trigger); returns how many were there."""
+    removed = 0
+    for chunk in _chunks(ids):
+        db.execute(f"delete from course_topics where course_id in ({_marks(chunk)})", chunk)
+        removed += max(db.execute(f"delete from courses where id in ({_marks(chunk)})", chunk).rowcount, 0)
+    return removed
+
+
+def keep_duplicates(db: sqlite_utils.Database, duplicates: dict[str, dict[str, Any]], stamp: str, run_id: int) -> None:
+    """A source's rows of offerings another source's listing is: kept whole in course_duplicates,
+    out of courses (a row that was the listing until the preferred source listed it leaves
+    courses now)."""
+    if not duplicates:
+        return
+    ids = list(duplicates)
+    known: dict[str, str] = {}
+    for table in (DUPLICATES_TABLE, "courses"):
+        for chunk in _chunks(ids):
+            known.update(db.execute(f"select id, first_seen from [{table}] where id in ({_marks(chunk)})", chunk))
+    for key, row in duplicates.items():
+        row.update(first_seen=known.get(key) or stamp, last_seen=stamp, removed_at=None, last_run_id=run_id)
+    db[DUPLICATES_TABLE].upsert_all(duplicates.values(), pk="id", alter=True)
+    out_of_courses(db, ids)
+
+
+def absorb(db: sqlite_utils.Database, rows: list[dict[str, Any]], duplicate_of: dict[str, str]) -> int:
+    """Other sources' rows of courses (whole) that a listing describes: into course_duplicates
+    with ``duplicate_of`` (id -> the listing), out of courses. Returns how many left courses."""
+    if not rows:
+        return 0
+    for row in rows:
+        row["duplicate_of"] = duplicate_of[row["id"]]
+    db[DUPLICATES_TABLE].upsert_all(rows, pk="id", alter=True)
+    return out_of_courses(db, [r["id"] for r in rows])
+
+
+def absorb_same_ids(db: sqlite_utils.Database, source: str, listing_ids: dict[str, str]) -> int:
+    """For a preferred source (``listing_ids``: its source ids -> its listings' ids): the listings
+    of the sources preferring it with the same source ids leave courses for course_duplicates."""
+    absorbed = 0
+    for other in sources_preferring(db, source):
+        for chunk in _chunks(list(listing_ids)):
+            rows = list(
+                db.query(f"select * from courses where source = ? and source_id in ({_marks(chunk)})", [other, *chunk])
+            )
+            absorbed += absorb(db, rows, {r["id"]: listing_ids[r["source_id"]] for r in rows})
+    return absorbed
+
+
+def absorb_site_listings(db: sqlite_utils.Database) -> int:
+    """After a register's run: provider sites' listings of the offerings it lists leave courses
+    for course_duplicates. Returns how many."""
+    matches = site_listings_matching(db)
+    if not matches:
+        return 0
+    with db.atomic():
+        rows = []
+        for chunk in _chunks(list(matches)):
+            rows += db.query(f"select * from courses where id in ({_marks(chunk)})", chunk)
+        return absorb(db, rows, matches)

@@ -15,7 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
-from store.db import now_iso, update_current
+from store.course_store import update_current
+from store.rows import now_iso
 
 DEFAULT_MIN_SHARE = 0.5
 # Failures of the transport, counted with the HTTP error statuses in crawl_runs.http_errors.

@@ -8,8 +8,11 @@ import dataclasses
 import pytest
 
 from spiders.items import Course, Seen  # noqa: F401
-from store.db import CourseStore, course_id, migrate, open_db
+from store.course_store import CourseStore
+from store.files import open_db
+from store.rows import course_id
 from store.runs import finish_run, judge, register_source, start_run
+from store.schema import migrate
 
 
 def course(source_id: str, **facts) -> Course:
@@ -26,10 +29,10 @@ def course(source_id: str, **facts) -> Course:
     return item
 
 
-def open_run(db, source="susanavet_se"):
-    register_source(db, {"name": source})
+def open_run(db, source="susanavet_se", preferred_source=None):
+    register_source(db, {"name": source, "preferred_source": preferred_source})
     run_id = start_run(db, source)
-    return run_id, CourseStore(db, source, run_id)
+    return run_id, CourseStore(db, source, run_id, preferred_source=preferred_source)
 
 
 def test_ids_are_stable_and_distinct_per_source():
@@ -39,10 +42,10 @@ def test_ids_are_stable_and_distinct_per_source():
 
 def test_migrations_are_recorded_and_not_run_twice(db_path):
     db = open_db(db_path)
-    from store.db import MIGRATION_SET, MIGRATIONS
+    from store.schema import MIGRATION_NAMES, MIGRATION_SET
 
     names = [m.name for m in MIGRATION_SET.applied(db)]
-    assert names == [name for name, _ in MIGRATIONS]
+    assert names == MIGRATION_NAMES
     assert names[:2] == ["0001_initial", "0002_fulltext_trigram"]
     assert migrate(db) == []
     assert db["courses"].detect_fts() == "courses_fts"
@@ -367,16 +370,17 @@ def test_the_courses_columns_follow_the_course_definition_and_a_missing_one_is_a
 
 
 def test_a_field_new_to_every_listing_changes_no_listings_hash_and_a_stored_hash_is_kept(db_path):
-    from store.db import CONTENT_FIELDS, _hash_content, course_row
+    from store.listing import CONTENT_FIELDS
+    from store.rows import course_row, hash_content
 
     row = course_row(course("1", credits=7.5, credit_unit="hp"))
     # a field added later, empty on this listing: the same hash
     assert (
-        _hash_content(dict(row, battery_chemistry=None), (*CONTENT_FIELDS, "battery_chemistry")) == row["content_hash"]
+        hash_content(dict(row, battery_chemistry=None), (*CONTENT_FIELDS, "battery_chemistry")) == row["content_hash"]
     )
     # filled in, it is a change
     assert (
-        _hash_content(dict(row, battery_chemistry="LFP"), (*CONTENT_FIELDS, "battery_chemistry")) != row["content_hash"]
+        hash_content(dict(row, battery_chemistry="LFP"), (*CONTENT_FIELDS, "battery_chemistry")) != row["content_hash"]
     )
     # the hash the store wrote is the one recomputed from the stored facts (migration 0016's rule),
     # so the next crawl of the same facts finds the listing unchanged
@@ -385,14 +389,14 @@ def test_a_field_new_to_every_listing_changes_no_listings_hash_and_a_stored_hash
     store.write([course("1", credits=7.5, credit_unit="hp", instruction_languages=["sv"])])
     stored = next(db.query("select * from courses"))
     columns = [c for c in CONTENT_FIELDS if c in stored]
-    assert _hash_content({c: stored[c] for c in columns}, columns) == stored["content_hash"]
+    assert hash_content({c: stored[c] for c in columns}, columns) == stored["content_hash"]
     run_id, store = open_run(db)
     store.write([course("1", credits=7.5, credit_unit="hp", instruction_languages=["sv"])])
     assert store.counts["unchanged"] == 1 and store.counts["changed"] == 0
 
 
 def test_an_upgrade_recomputes_stored_hashes_without_recording_changes(db_path):
-    from store.db import MIGRATION_SET
+    from store.schema import MIGRATION_SET
 
     db = open_db(db_path)
     run_id, store = open_run(db)
@@ -412,12 +416,14 @@ def test_an_upgrade_recomputes_stored_hashes_without_recording_changes(db_path):
 
 
 def test_one_offering_from_two_swedish_registers_is_one_listing_whichever_is_crawled_first(db_path):
-    from store.db import DUPLICATES_TABLE
+    from store.schema import DUPLICATES_TABLE
 
     db = open_db(db_path)
 
+    preferences = {"plannededucations_se": "susanavet_se"}  # as the spiders declare it
+
     def crawl(source, source_ids, **facts):
-        run_id, store = open_run(db, source)
+        run_id, store = open_run(db, source, preferences.get(source))
         store.write(
             [dataclasses.replace(course(i, **facts), source=source, id=course_id(source, i)) for i in source_ids]
         )

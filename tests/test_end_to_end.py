@@ -58,7 +58,7 @@ def test_rows_are_visible_searchable_by_word_parts_and_downloadable(db_path):
 
 
 def test_a_crawl_that_is_a_bulk_load_ends_with_the_indexes_of_courses_made_again(db_path, tmp_path):
-    from store.db import open_db
+    from store.files import open_db
 
     fresh = open_db(tmp_path / "fresh.db")
     indexes = "select name, sql from sqlite_master where type = 'index' and tbl_name = 'courses' and sql is not null"

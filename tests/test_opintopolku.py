@@ -189,7 +189,8 @@ def test_short_keywords_are_refused_before_any_request():
 
 
 def test_incremental_run_skips_documents_whose_modified_time_is_stored(db_path, tmp_path):
-    from store.db import CourseStore, open_db
+    from store.course_store import CourseStore
+    from store.files import open_db
 
     first = OfflineRun("opintopolku_fi", FOUR).run()
     db = open_db(db_path)

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from aggregator.cli import main
-from store.db import defer_course_indexes, open_db, restore_deferred_indexes
+from store.files import open_db
+from store.indexes import defer_course_indexes, restore_deferred_indexes
 from tests.conftest import REPO
 
 

@@ -438,7 +438,8 @@ def test_a_site_file_is_short():
 
 # --- one offering, two sources ---------------------------------------------------------------------
 def _store(db, source: str, kind: str, courses, run_id: int = 1):
-    from store.db import CourseStore, course_id
+    from store.course_store import CourseStore
+    from store.rows import course_id
     from store.runs import register_source
 
     register_source(db, {"name": source, "kind": kind})
@@ -517,7 +518,8 @@ def _register_and_site_courses():
 
 
 def test_a_site_listing_of_a_register_offering_is_kept_beside_it(tmp_path):
-    from store.db import course_id, open_db
+    from store.files import open_db
+    from store.rows import course_id
 
     db = open_db(tmp_path / "aggregator.db")
     register, site = _register_and_site_courses()
@@ -541,7 +543,7 @@ def test_a_site_listing_of_a_register_offering_is_kept_beside_it(tmp_path):
 
 
 def test_a_register_crawled_after_the_site_takes_over_its_listings(tmp_path):
-    from store.db import open_db
+    from store.files import open_db
 
     db = open_db(tmp_path / "aggregator.db")
     register, site = _register_and_site_courses()

@@ -19,7 +19,8 @@ import yaml
 from aggregator.publish import METADATA, served
 from aggregator.snapshot import snapshot
 from aggregator.web.topics import TOPIC_LOOKUP_MAX_SHARE, topic_counts_sql
-from store.db import DEFAULT_FACETS, open_db
+from store.files import open_db
+from store.schema import DEFAULT_FACETS
 from tests.conftest import FIXTURES, datasette_get, run_cli
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
@@ -125,7 +126,7 @@ def test_serve_publishes_a_snapshot_with_two_workers(db_path, tmp_path):
 
 
 def test_a_topic_picked_in_the_facet_lists_exactly_its_listings_rare_ones_through_the_topic_table(db_path, tmp_path):
-    from store.db import CourseStore
+    from store.course_store import CourseStore
     from store.runs import register_source, start_run
     from tests.test_db import course
 
@@ -190,7 +191,7 @@ TYPES = ["higher_vocational", "university_course", "vocational_module"]
 
 
 def faceted_listings(db_path: str, n: int = 60) -> list[dict]:
-    from store.db import CourseStore
+    from store.course_store import CourseStore
     from store.runs import register_source, start_run
     from tests.test_db import course
 
@@ -416,7 +417,7 @@ def test_the_courses_page_shows_its_main_columns_with_a_link_to_all_and_json_kee
 def test_a_search_on_a_snapshot_lists_its_rows_in_title_order_as_the_live_database(db_path, tmp_path):
     from urllib.parse import quote
 
-    from store.db import CourseStore
+    from store.course_store import CourseStore
     from store.runs import start_run
     from tests.test_db import course
 

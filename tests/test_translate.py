@@ -9,7 +9,7 @@ import shutil
 import pytest
 import sqlite_utils
 
-from store.db import open_db
+from store.files import open_db
 from tests.conftest import FIXTURES, SAMPLES, run_cli
 from tests.harness import OfflineRun
 from tests.tiny_argos import write_package_index

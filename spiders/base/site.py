@@ -42,7 +42,7 @@ from spiders import settings as project_settings
 from spiders.base.source import SourceSpider
 from spiders.extract.common import moment
 from spiders.items import Course
-from store.db import beside_db
+from store.files import beside_db
 
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps protocol's own limit per file
 

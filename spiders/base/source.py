@@ -54,11 +54,14 @@ class SourceSpider(scrapy.Spider):
     source_licence: str = ""
     source_licence_url: str = ""
     change_feed: bool = False  # takes incremental=1: fetches only what changed since the last clean run
-    incremental_state: str = ""  # the spider argument the runner fills for incremental=1 (store.db has the state)
+    incremental_state: str = ""  # the spider argument the runner fills for incremental=1 (store.files reads the state)
     is_partial: bool = False  # this run sees only part of the source (filters): it marks nothing removed
     # "register": a national register, the job's backbone (its failure fails the nightly job);
     # "provider_site": a provider's own web site (its failure is reported, the job goes on)
     source_kind: str = "register"
+    # the source whose listing of the same source id is the listing, when this source publishes
+    # that one's offerings under its ids (store.offerings: one offering, one listing)
+    preferred_source: str | None = None
     # whether the nightly job crawls it; a provider site only once someone has reviewed its
     # pages, robots.txt and terms (see README, "Add a source")
     enabled: bool = True

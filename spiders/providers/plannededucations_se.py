@@ -33,6 +33,9 @@ class PlannededucationsSeSpider(SkolverketApiSpider):
     source_url = "https://www.skolverket.se/om-oss/var-verksamhet/skolverkets-e-tjanster/apier-och-oppna-data"
     source_licence = "CC0 1.0"
     source_licence_url = "https://creativecommons.org/publicdomain/zero/1.0/"
+    # it publishes Susa-navet's adult-education events under their event ids: Susa-navet's
+    # listing of an event is the listing, this one is kept beside it (store.offerings)
+    preferred_source = "susanavet_se"
 
     def __init__(
         self,
