@@ -79,6 +79,7 @@ FACET_COUNT_COLUMNS = (
     "region",
     "municipality",
     "title_effective_lang",
+    "isced_f",  # field of education: ?_facet_counted=isced_f
 )
 FACET_COUNTS_TABLE = "facet_counts"
 TOPIC_COUNTS_TABLE = "facet_topic_counts"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from spiders.extract.classifications import opintopolku_fields
 from spiders.extract.common import (
     LIVE,
     WITHDRAWN,
@@ -353,6 +354,7 @@ def toteutus_to_course(
         application_end=application["application_end"],
         fee_type=opetus.get("maksullisuustyyppi"),
         fee_amount=opetus.get("maksunMaara") if isinstance(opetus.get("maksunMaara"), (int, float)) else None,
+        **opintopolku_fields(toteutus, koulutus),
         extras=extras,
     )
 
