@@ -18,7 +18,8 @@ import sqlite_utils
 from aggregator.supply_counts import BANDS
 from pipelines.places import municipalities
 from pipelines.topics import TOPICS
-from tests.planner_site import planner_site  # noqa: F401 (a fixture)
+
+pytest_plugins = ["tests.planner_site"]  # the planner_site fixture
 
 BAND_OF_LEVEL = {level: band.key for band in BANDS if band.eqf_min for level in range(band.eqf_min, band.eqf_max + 1)}
 
