@@ -87,7 +87,9 @@ def test_the_planners_pages_draw_their_charts_fit_the_window_and_count_what_they
             checked_cells += 1
             if name == "supply-filtered":
                 # a gap of Västerbotten's where there is one, else the first on the page
-                gaps = page.locator("table.supply-grid tr").filter(has_text="SE331").locator("td.cell.gap-none a.nearest")
+                gaps = (
+                    page.locator("table.supply-grid tr").filter(has_text="SE331").locator("td.cell.gap-none a.nearest")
+                )
                 gap = (gaps if gaps.count() else page.locator("table.supply-grid td.cell.gap-none a.nearest")).first
                 pages["gap"] = gap.get_attribute("href")
                 nearest_count = int(gap.inner_text().rsplit(" ", 1)[1].replace(",", ""))
