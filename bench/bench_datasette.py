@@ -36,6 +36,11 @@ PAGES = {
     "facet page": "/{db}/courses?_facet_topic=topics",
     "search": "/{db}/courses?_search=batteri",
     "canned query": "/{db}/supply_by_topic_region_level",
+    # the planner's pages (aggregator/web/supply.py), counted once per snapshot
+    "/supply (every topic and region)": "/supply",
+    "/supply filtered": "/supply?topic=batteries_energy_storage&country=SE",
+    "/supply/compare": "/supply/compare?a=SE331&b=FI1D9",
+    "/supply.xlsx": "/supply.xlsx?country=FI",
 }
 CLIENTS = 4
 REQUESTS_PER_PAGE = 40
@@ -108,12 +113,56 @@ def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, l
     ]
     # a topic picked in the topics facet (Datasette's __arraycontains filter)
     topic_urls = [f"/{{db}}/courses?topics__arraycontains={rng.choice(topics)}&_page={i}" for i in range(count)]
+    # the planner's pages, each its own topic, country or region (filtered grids, comparisons,
+    # a gap's page) and the listings behind a gap's nearest offer (a courses page filtered to a
+    # topic, a region, an EQF range and current listings), as /supply.json links them
+    regions = [code for (code,) in db.execute("select distinct nuts3 from courses where nuts3 is not null")]
+    bands = [
+        "operators",
+        "technicians",
+        "engineers",
+        "research",
+        "no_level",
+    ]
+    supply_urls = [
+        f"/supply?topic={rng.choice(topics)}&"
+        + (f"region={rng.choice(regions)}" if i % 2 else f"country={rng.choice(['FI', 'SE'])}")
+        for i in range(count)
+    ]
+    compare_urls = [f"/supply/compare?a={rng.choice(regions)}&b={rng.choice(regions)}&_={i}" for i in range(count)]
+    gap_urls = [
+        f"/supply/gap?topic={rng.choice(topics)}&region={rng.choice(regions)}&band={rng.choice(bands)}&_={i}"
+        for i in range(count)
+    ]
     return {
+        "/supply filtered, distinct": supply_urls,
+        "/supply/compare, distinct regions": compare_urls,
+        "/supply/gap, distinct gaps": gap_urls,
         "default facets, distinct filters": default_urls,
         "facet page, distinct filters": facet_urls,
         "search, distinct words": search_urls,
         "topic picked, distinct pages": topic_urls,
     }
+
+
+def nearest_offer_links(db_path: Path, count: int = REQUESTS_PER_PAGE) -> list[str]:
+    """The courses pages the gaps of /supply link to (the nearest region's listings of the same
+    topic and band), as the page builds them, taken from the published snapshot's counts."""
+    import random
+
+    from aggregator.supply_counts import BAND_BY_KEY
+
+    rng = random.Random(11)
+    db = open_db(db_path)
+    cells = db.execute(
+        "select topic, nuts3, band from supply_cells where topic != '*' and nuts3 is not null"
+    ).fetchall()
+    db.close()
+    links = []
+    for topic, nuts3, band in rng.sample(cells, min(count, len(cells))):
+        filters = "&".join(f"{k}={v}" for k, v in BAND_BY_KEY[band].filter_args)
+        links.append(f"/{{db}}/courses?topics__arraycontains={topic}&nuts3={nuts3}&{filters}&removed_at__isnull=1")
+    return links
 
 
 def search_shares(db_path: Path, paths: list[str]) -> list[float]:
@@ -208,6 +257,7 @@ def main() -> None:
     }
     plan = args.work / "datasette-pages.json"
     pages = distinct_pages(db_path)
+    pages["gap link (the listings of a gap's nearest offer)"] = nearest_offer_links(db_path)
     plan.write_text(json.dumps({**pages, "__repeat_pages__": repeat_pages}))
     shares = search_shares(db_path, pages["search, distinct words"])
     print(

@@ -357,17 +357,25 @@ def _about_sheet(site: Site, filters: dict) -> tuple[str, list[str], list[list]]
     )
 
 
-def _respond(datasette, request, fmt: str | None, data: dict, template: str, context: dict, sheets) -> Response:
+# workbooks already written, per snapshot's counts and address: openpyxl takes 40 us a cell
+# (0.5 s for a country's grid), and a snapshot's numbers never change
+_workbooks: dict[tuple[int, str, str], tuple[Supply, bytes]] = {}
+WORKBOOKS_KEPT = 64
+
+
+def _respond(request, supply: Supply, fmt: str | None, data: dict, name: str, sheets) -> Response | None:
+    """The page's numbers as JSON or as a workbook, or None for the HTML page."""
     if fmt == ".json":
         return Response.json(data)
-    if fmt == ".xlsx":
-        name = context["download_name"]
-        return Response(
-            _workbook(sheets()),
-            content_type=XLSX,
-            headers={"content-disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    return None
+    if fmt != ".xlsx":
+        return None
+    key = (id(supply), request.path, request.query_string)
+    kept = _workbooks.get(key)
+    if kept is None or kept[0] is not supply:
+        if len(_workbooks) >= WORKBOOKS_KEPT:
+            _workbooks.clear()
+        kept = _workbooks[key] = (supply, _workbook(sheets()))
+    return Response(kept[1], content_type=XLSX, headers={"content-disposition": f'attachment; filename="{name}.xlsx"'})
 
 
 async def _page(datasette, request, template: str, context: dict) -> Response:
@@ -401,12 +409,11 @@ async def supply_page(datasette, request):
         "download_name": "supply-" + "-".join(v for v in filters.values() if v) if any(filters.values()) else "supply"
     }
     answered = _respond(
-        datasette,
         request,
+        supply,
         fmt,
         data,
-        "supply.html",
-        context,
+        context["download_name"],
         lambda: [
             ("Supply", GRID_COLUMNS, [[row[c] for c in GRID_COLUMNS] for row in data["rows"]]),
             (
@@ -551,12 +558,11 @@ async def gap_page(datasette, request):
     data = {"cell": here, "band": _band_json(BAND_BY_KEY[band]), "nearest_regions": around}
     context = {"download_name": f"gap-{topic}-{code}-{band}"}
     answered = _respond(
-        datasette,
         request,
+        supply,
         fmt,
         data,
-        "supply_gap.html",
-        context,
+        context["download_name"],
         lambda: [
             (
                 "Nearest offer",
@@ -665,12 +671,11 @@ async def compare_page(datasette, request):
         f"{b['nuts3']} starting in {' and '.join(data['next_two_terms'])}",
     ]
     answered = _respond(
-        datasette,
         request,
+        supply,
         fmt,
         data,
-        "supply_compare.html",
-        context,
+        context["download_name"],
         lambda: [
             (
                 "Compare",
