@@ -294,3 +294,30 @@ def test_coverage_reports_seats_field_and_occupations(planner_site):
         ).fetchone()
         assert row["seats"] == round(100.0 * stated / total, 1)
         assert "field_of_education" in row and "occupations" in row
+
+
+def test_a_cell_far_below_the_nearest_region_across_the_border_names_it_and_a_zero_names_the_nearest():
+    from aggregator.supply_counts import distance_km, regions
+    from aggregator.web.supply import Supply, cell
+
+    class Links:
+        def courses(self, topic, nuts3, band):
+            return f"/courses/{topic}/{nuts3}/{band}"
+
+        def gap(self, topic, nuts3, band):
+            return f"/gap/{topic}/{nuts3}/{band}"
+
+    counts = {"SE331": 3, "SE332": 5, "FI1D9": 12, "FI1C4": 40}
+    supply = Supply(
+        list(regions()), cells={("hydrogen", code, "engineers"): (n, None, 0) for code, n in counts.items()}
+    )
+    far = cell(supply, Links(), "hydrogen", supply.by_code["SE331"], "engineers")
+    # Pohjanmaa (FI195) is nearer across the Kvarken but offers nothing: Pohjois-Pohjanmaa's 12 is 4 x 3
+    assert far["gap"] == "far_below" and far["nearest"]["nuts3"] == "FI1D9" and far["nearest"]["across_the_border"]
+    assert far["nearest"]["offerings"] == 12 and far["nearest"]["url"] == "/courses/hydrogen/FI1D9/engineers"
+    close = cell(supply, Links(), "hydrogen", supply.by_code["SE332"], "engineers")
+    assert close["gap"] is None and close["nearest"] is None  # 12 is less than 4 x 5
+    zero = cell(supply, Links(), "hydrogen", supply.by_code["FI195"], "engineers")
+    offering = [supply.by_code[code] for code in counts]
+    nearest = min(offering, key=lambda r: distance_km(supply.by_code["FI195"], r))
+    assert zero["gap"] == "none" and zero["nearest"]["nuts3"] == nearest.nuts3
