@@ -44,6 +44,7 @@ class Band:
     eqf_min: int | None
     eqf_max: int | None
     means: str
+    short: str = ""  # a column heading on a phone
 
     @property
     def eqf_range(self) -> str:
@@ -69,6 +70,7 @@ BANDS = (
         4,
         "vocational upper secondary qualifications (perustutkinto, ammattitutkinto, gymnasial vuxenutbildning) "
         "and the basic education before them",
+        "Oper.",
     ),
     Band(
         "technicians",
@@ -76,6 +78,7 @@ BANDS = (
         5,
         5,
         "short-cycle higher vocational education (yrkeshögskola, erikoisammattitutkinto)",
+        "Tech.",
     ),
     Band(
         "engineers",
@@ -83,14 +86,16 @@ BANDS = (
         6,
         7,
         "bachelor's and master's level: universities, universities of applied sciences, advanced YH",
+        "Eng.",
     ),
-    Band("research", "Research", 8, 8, "doctoral level"),
+    Band("research", "Research", 8, 8, "doctoral level", "Res."),
     Band(
         "no_level",
         "No level",
         None,
         None,
         "short and continuing courses whose source states no level and none could be derived",
+        "None",
     ),
 )
 BAND_BY_KEY = {band.key: band for band in BANDS}

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlencode
 
 from datasette.utils.asgi import Response
 
-from aggregator.labels import COUNTRIES, LANGUAGES
+from aggregator.labels import COUNTRIES, LANGUAGES, swedish_county_in_english
 from aggregator.supply_counts import (
     ANY_TOPIC,
     BAND_BY_KEY,
@@ -465,7 +465,8 @@ async def supply_page(datasette, request):
         data=data,
         bands=BANDS,
         legend=_legend(),
-        grids={t["topic"]: grid_table(t["topic"], regions, by_key) for t in data["topics"]},
+        band_heading=band_heading,
+        grids={t["topic"]: grid_table(supply, t["topic"], regions, by_key) for t in data["topics"]},
         topic_labels=TOPIC_LABELS,
         options=_options(supply),
         chart_what=what,
@@ -484,10 +485,32 @@ async def supply_page(datasette, request):
     return await _page(datasette, request, "supply.html", context)
 
 
-def grid_table(topic: str, regions: list[Region], by_key: dict) -> str:
+def band_heading(band) -> str:
+    """A band's column heading: its name, or on a phone its abbreviation (with the name as title)."""
+    return (
+        f'<span class="long">{band.label}</span>'
+        f'<abbr class="short" title="{band.label} ({band.eqf_range})">{band.short}</abbr>'
+    )
+
+
+def short_name(region_name: str) -> str:
+    """ "Västerbottens län" -> "Västerbotten", a maakunta as it is: what fits under a number."""
+    if region_name.endswith(" län"):
+        return swedish_county_in_english(region_name).removesuffix(" County")
+    return region_name
+
+
+def grid_table(supply: Supply, topic: str, regions: list[Region], by_key: dict) -> str:
     """One topic's table of the grid (regions x bands), written here rather than in the template:
-    the whole grid is 1,800 cells, which Datasette's asynchronous Jinja takes 0.3 s to loop over."""
-    head = "".join(f'<th scope="col">{b.label}<br><span class="muted">{b.eqf_range}</span></th>' for b in BANDS)
+    the whole grid is 1,800 cells, which Datasette's asynchronous Jinja takes 0.3 s to loop over.
+    A band no region of either country offers says so once, in its heading."""
+    offered = {b.key: any(supply.offerings(topic, r.nuts3, b.key) for r in supply.regions) for b in BANDS}
+    head = "".join(
+        f'<th scope="col">{band_heading(b)}<br><span class="muted">{b.eqf_range}</span>'
+        + ("" if offered[b.key] else '<br><span class="muted none-anywhere">none anywhere</span>')
+        + "</th>"
+        for b in BANDS
+    )
     out = [
         f'<table class="supply-grid" data-topic="{topic}"><thead><tr><th scope="col">Region</th>{head}</tr></thead><tbody>'
     ]
@@ -495,20 +518,17 @@ def grid_table(topic: str, regions: list[Region], by_key: dict) -> str:
         out.append(f'<tr><th scope="row">{escape(r.label)} <span class="muted">{r.nuts3}</span></th>')
         for b in BANDS:
             c = by_key[(topic, r.nuts3, b.key)]
-            out.append(
-                f'<td class="cell{" gap gap-" + c["gap"] if c["gap"] else ""}"><a class="count" href="{c["url"]}">{c["offerings"]:,}</a>'
-            )
+            kind = f" gap gap-{c['gap']}" if c["gap"] and offered[b.key] else ""
+            out.append(f'<td class="cell{kind}"><a class="count" href="{c["url"]}">{c["offerings"]:,}</a>')
             if c["seats"] is not None:
                 out.append(f'<span class="seats">{c["seats"]:,} seats ({round(100 * c["seats_share"])} % state)</span>')
             near = c["nearest"]
             if near:
                 arrow = "↔" if near["across_the_border"] else "→"
                 out.append(
-                    f'<a class="nearest" href="{near["gap_page"]}" title="nearest: {escape(near["region_label"])}, {near["km"]} km">'
-                    f"{arrow} {escape(near['region'])} {near['offerings']:,}</a>"
+                    f'<a class="nearest" href="{near["gap_page"]}" title="nearest: {escape(near["region_label"])},'
+                    f' {near["km"]} km">{arrow} {escape(short_name(near["region"]))} {near["offerings"]:,}</a>'
                 )
-            elif c["gap"] == "none":
-                out.append('<span class="nearest muted">none anywhere</span>')
             out.append("</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
@@ -713,6 +733,8 @@ async def compare_page(datasette, request):
         pairs=pairs,
         bands=BANDS,
         legend=_legend(),
+        band_heading=band_heading,
+        short_name=short_name,
         chart_what=what,
         options=_options(supply),
         topic_labels=TOPIC_LABELS,
