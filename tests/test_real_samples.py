@@ -254,6 +254,8 @@ def test_seats_field_of_education_and_occupations_field_by_field(crawled):
         row = rows[source_id]
         got = (row["seats"], row["isced_f"], row["isced_f_source"], json.loads(row["occupations"] or "[]"))
         assert got == expected, source_id
+    # the nightly job counted the planner's supply at its end (aggregator/supply_counts.py)
+    assert db["supply_cells"].count > 0 and db["supply_regions"].count == 40
     # labelled in English where the classification has the code
     labels = dict(db.execute("select value, label from value_labels where [column] = 'isced_f'").fetchall())
     assert labels["0716"] == "0716 Motor vehicles, ships and aircraft" and labels["10"] == "10 Services"

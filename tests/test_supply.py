@@ -321,3 +321,12 @@ def test_a_cell_far_below_the_nearest_region_across_the_border_names_it_and_a_ze
     offering = [supply.by_code[code] for code in counts]
     nearest = min(offering, key=lambda r: distance_km(supply.by_code["FI195"], r))
     assert zero["gap"] == "none" and zero["nearest"]["nuts3"] == nearest.nuts3
+
+
+def test_the_coming_terms_are_those_not_begun():
+    import datetime as dt
+
+    from aggregator.web.supply import coming_terms
+
+    assert coming_terms(dt.date(2026, 12, 2), 3) == ["2027-spring", "2027-autumn", "2028-spring"]
+    assert coming_terms(dt.date(2027, 3, 1), 2) == ["2027-autumn", "2028-spring"]
