@@ -80,6 +80,10 @@ FACET_COUNT_COLUMNS = (
     "municipality",
     "title_effective_lang",
     "isced_f",  # field of education: ?_facet_counted=isced_f
+    # the courses pages /supply links to (topic, NUTS-3, EQF range, current listings) count their
+    # facets from the counts too; one NUTS-3 per region, and removal times are few (one per run)
+    "nuts3",
+    "removed_at",
 )
 FACET_COUNTS_TABLE = "facet_counts"
 TOPIC_COUNTS_TABLE = "facet_topic_counts"

@@ -103,6 +103,8 @@ def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, l
             if len(word) >= 4 and word.isalpha()
         }
     )
+    # every region of both countries, as the planner's pages offer them (most have no listings here)
+    regions = [code for (code,) in db.execute("select nuts3 from supply_regions")]
     db.close()
     facets = PAGES["facet page"].split("?", 1)[1]
     # _page only makes each URL distinct: Datasette ignores it on a table page
@@ -116,7 +118,6 @@ def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, l
     # the planner's pages, each its own topic, country or region (filtered grids, comparisons,
     # a gap's page) and the listings behind a gap's nearest offer (a courses page filtered to a
     # topic, a region, an EQF range and current listings), as /supply.json links them
-    regions = [code for (code,) in db.execute("select distinct nuts3 from courses where nuts3 is not null")]
     bands = [
         "operators",
         "technicians",
@@ -185,7 +186,11 @@ def load(base: str, name: str, plan: dict[str, list[str]]) -> dict[str, list[flo
     visits, after CLIENTS concurrent warm-up requests so that every worker has seen it), then
     the distinct pages once each (what a cache cannot help with)."""
     results: dict[str, list[float]] = {}
+    only = plan.pop("__only__", None)
     pages = {**PAGES, **plan.pop("__repeat_pages__", {})}
+    if only:
+        pages = {label: path for label, path in pages.items() if only in label}
+        plan = {label: paths for label, paths in plan.items() if only in label}
     with ThreadPoolExecutor(CLIENTS) as pool:
         for label, path in pages.items():
             url = base + path.format(db=name)
@@ -226,6 +231,10 @@ def main() -> None:
         help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of `aggregator serve`",
     )
     parser.add_argument("--keep", action="store_true", help="reuse a grown database from an earlier run")
+    parser.add_argument(
+        "--only",
+        help="measure only the pages whose label contains this (e.g. supply, gap), without the CSV and export files",
+    )
     args = parser.parse_args()
     # named as the metadata's database: stock `datasette serve` applies the metadata by name
     db_path = args.work / "aggregator.db"
@@ -257,8 +266,8 @@ def main() -> None:
     }
     plan = args.work / "datasette-pages.json"
     pages = distinct_pages(db_path)
-    pages["gap link (the listings of a gap's nearest offer)"] = nearest_offer_links(db_path)
-    plan.write_text(json.dumps({**pages, "__repeat_pages__": repeat_pages}))
+    pages["supply gap link (the listings of a gap's nearest offer)"] = nearest_offer_links(db_path)
+    plan.write_text(json.dumps({**pages, "__repeat_pages__": repeat_pages, "__only__": args.only}))
     shares = search_shares(db_path, pages["search, distinct words"])
     print(
         "listings matched by each distinct-words search: p10 {:.2%}, p50 {:.2%}, p90 {:.2%}".format(
@@ -301,9 +310,11 @@ def main() -> None:
             times = sorted(abs(t) for t in times)
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
             print(
-                f"  {label:33} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms"
+                f"  {label:40} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms"
                 + (f"   {failed} failed (over sql_time_limit_ms)" if failed else "")
             )
+        if args.only:
+            return
         started = time.perf_counter()
         with urllib.request.urlopen(f"{base}/{db_path.stem}/courses.csv?_stream=on&_size=max", timeout=600) as response:
             lines = sum(1 for _ in response) - 1

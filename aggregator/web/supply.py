@@ -357,25 +357,49 @@ def _about_sheet(site: Site, filters: dict) -> tuple[str, list[str], list[list]]
     )
 
 
-# workbooks already written, per snapshot's counts and address: openpyxl takes 40 us a cell
-# (0.5 s for a country's grid), and a snapshot's numbers never change
-_workbooks: dict[tuple[int, str, str], tuple[Supply, bytes]] = {}
-WORKBOOKS_KEPT = 64
-
-
-def _respond(request, supply: Supply, fmt: str | None, data: dict, name: str, sheets) -> Response | None:
+def _respond(fmt: str | None, data: dict, name: str, sheets) -> Response | None:
     """The page's numbers as JSON or as a workbook, or None for the HTML page."""
     if fmt == ".json":
         return Response.json(data)
     if fmt != ".xlsx":
         return None
-    key = (id(supply), request.path, request.query_string)
-    kept = _workbooks.get(key)
-    if kept is None or kept[0] is not supply:
-        if len(_workbooks) >= WORKBOOKS_KEPT:
-            _workbooks.clear()
-        kept = _workbooks[key] = (supply, _workbook(sheets()))
-    return Response(kept[1], content_type=XLSX, headers={"content-disposition": f'attachment; filename="{name}.xlsx"'})
+    return Response(
+        _workbook(sheets()), content_type=XLSX, headers={"content-disposition": f'attachment; filename="{name}.xlsx"'}
+    )
+
+
+# answers already given, per published snapshot, address and day (the coming terms follow the
+# date): a snapshot's counts never change, and the whole grid takes 50 ms to write, a workbook
+# 40 us a cell in openpyxl (0.5 s for a country's grid)
+_answers: dict[tuple, Response] = {}
+ANSWERS_KEPT = 256
+
+
+def kept_per_snapshot(view):
+    """A page view whose 200 answers on an immutable snapshot are kept and given again."""
+
+    async def answer(datasette, request):
+        try:
+            _, db = _database(datasette)
+        except Mistake:
+            db = None
+        if db is None or db.is_mutable or not db.path:
+            return await view(datasette, request)
+        stat = os.stat(db.path)
+        # the JSON's and workbooks' links are absolute: the host asked is part of the answer
+        where = (request.scheme, request.host)
+        key = (db.path, stat.st_size, stat.st_mtime_ns, where, request.path, request.query_string, dt.date.today())
+        kept = _answers.get(key)
+        if kept is None:
+            kept = await view(datasette, request)
+            if kept.status != 200:
+                return kept
+            if len(_answers) >= ANSWERS_KEPT:
+                _answers.clear()
+            _answers[key] = kept
+        return Response(kept.body, status=kept.status, headers=dict(kept.headers), content_type=kept.content_type)
+
+    return answer
 
 
 async def _page(datasette, request, template: str, context: dict) -> Response:
@@ -409,8 +433,6 @@ async def supply_page(datasette, request):
         "download_name": "supply-" + "-".join(v for v in filters.values() if v) if any(filters.values()) else "supply"
     }
     answered = _respond(
-        request,
-        supply,
         fmt,
         data,
         context["download_name"],
@@ -578,8 +600,6 @@ async def gap_page(datasette, request):
     data = {"cell": here, "band": _band_json(BAND_BY_KEY[band]), "nearest_regions": around}
     context = {"download_name": f"gap-{topic}-{code}-{band}"}
     answered = _respond(
-        request,
-        supply,
         fmt,
         data,
         context["download_name"],
@@ -691,8 +711,6 @@ async def compare_page(datasette, request):
         f"{b['nuts3']} starting in {' and '.join(data['next_two_terms'])}",
     ]
     answered = _respond(
-        request,
-        supply,
         fmt,
         data,
         context["download_name"],
@@ -761,7 +779,7 @@ async def compare_page(datasette, request):
 
 
 ROUTES = [
-    (r"^/supply(?P<format>\.json|\.xlsx)?$", supply_page),
-    (r"^/supply/gap(?P<format>\.json|\.xlsx)?$", gap_page),
-    (r"^/supply/compare(?P<format>\.json|\.xlsx)?$", compare_page),
+    (r"^/supply(?P<format>\.json|\.xlsx)?$", kept_per_snapshot(supply_page)),
+    (r"^/supply/gap(?P<format>\.json|\.xlsx)?$", kept_per_snapshot(gap_page)),
+    (r"^/supply/compare(?P<format>\.json|\.xlsx)?$", kept_per_snapshot(compare_page)),
 ]
