@@ -259,6 +259,12 @@ def test_seats_field_of_education_and_occupations_field_by_field(crawled):
     # labelled in English where the classification has the code
     labels = dict(db.execute("select value, label from value_labels where [column] = 'isced_f'").fetchall())
     assert labels["0716"] == "0716 Motor vehicles, ships and aircraft" and labels["10"] == "10 Services"
+    # the new facets on the site: field of education (counted) and occupations, English labels shown
+    page = datasette_get(str(db_path), "/aggregator/courses.json?_facet_counted=isced_f&_facet_array=occupations")
+    facets = page.json()["facet_results"]
+    fields = {v["value"]: v["label"] for v in facets["isced_f"]["results"]}
+    assert fields["0716"] == "0716 Motor vehicles, ships and aircraft" and "091" in fields
+    assert "merkonomi" in {v["value"] for v in facets["occupations"]["results"]}
     # the one real education info with subject codes (its events are not in the samples)
     from spiders.extract.classifications import susanavet_fields
 
