@@ -113,6 +113,10 @@ def write_value_labels(conn: sqlite3.Connection) -> int:
     if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'sources'").fetchone():
         sources = dict(conn.execute("select name, title from sources"))
     rows = value_labels(sources)
+    if conn.execute("select 1 from sqlite_master where type = 'table' and name = 'courses'").fetchone():
+        from aggregator.classifications import classification_labels
+
+        rows += classification_labels(conn)  # fields of education and occupation codes
     conn.execute(f"drop table if exists [{LABELS_TABLE}]")
     conn.execute(
         f"create table [{LABELS_TABLE}] ([column] TEXT, value TEXT, label TEXT, primary key ([column], value))"

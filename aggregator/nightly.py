@@ -123,6 +123,12 @@ def run_nightly(
             report.translated, report.pending = _backfill(db, echo)
         # fresh planner statistics: which index answers a filtered facet depends on them
         db.execute("analyze")
+        from aggregator.labels import write_value_labels
+        from aggregator.supply_counts import write_supply_counts
+
+        with db.conn:
+            write_value_labels(db.conn)  # again: the labels of the fields and occupations the crawl brought
+            write_supply_counts(db.conn)  # what /supply shows (aggregator/web/supply.py), counted once per job
         if export_dir:
             from aggregator.export import export
 

@@ -22,6 +22,10 @@ FACTS = {
     "start_from": "start_from is not null",
     "english_title": HAS_ENGLISH_TITLE,
     "provider_english_title": "title_lang = 'en' or json_extract(title_i18n, '$.en') is not null",
+    # the planner's supply (spiders/extract/classifications.py)
+    "seats": "seats is not null",
+    "field_of_education": "isced_f is not null",
+    "occupations": "occupations is not null and occupations not in ('', '[]')",
 }
 
 

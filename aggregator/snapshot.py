@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from aggregator.labels import write_value_labels
+from aggregator.supply_counts import write_supply_counts
 from aggregator.web.settings import write_configuration_directory
 
 
@@ -33,6 +34,7 @@ def snapshot(db_path: str | os.PathLike[str], target: str | os.PathLike[str]) ->
             shape_for_the_site(copy)
             write_facet_counts(copy)
             write_value_labels(copy)
+            write_supply_counts(copy)  # the planner's pages (aggregator.web.supply)
         copy.execute("pragma journal_mode = delete")
         tables = {
             name: copy.execute(f"select count(*) from [{name}]").fetchone()[0]
@@ -98,6 +100,11 @@ FACET_COUNT_COLUMNS = (
     "region",
     "municipality",
     "title_effective_lang",
+    "isced_f",  # field of education: ?_facet_counted=isced_f
+    # the courses pages /supply links to (topic, NUTS-3, EQF range, current listings) count their
+    # facets from the counts too; one NUTS-3 per region, and removal times are few (one per run)
+    "nuts3",
+    "removed_at",
 )
 FACET_COUNTS_TABLE = "facet_counts"
 TOPIC_COUNTS_TABLE = "facet_topic_counts"

@@ -36,6 +36,11 @@ PAGES = {
     "facet page": "/{db}/courses?_facet_topic=topics",
     "search": "/{db}/courses?_search=batteri",
     "canned query": "/{db}/supply_by_topic_region_level",
+    # the planner's pages (aggregator/web/supply.py), counted once per snapshot
+    "/supply (every topic and region)": "/supply",
+    "/supply filtered": "/supply?topic=batteries_energy_storage&country=SE",
+    "/supply/compare": "/supply/compare?a=SE331&b=FI1D9",
+    "/supply.xlsx": "/supply.xlsx?country=FI",
 }
 CLIENTS = 4
 REQUESTS_PER_PAGE = 40
@@ -98,6 +103,8 @@ def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, l
             if len(word) >= 4 and word.isalpha()
         }
     )
+    # every region of both countries, as the planner's pages offer them (most have no listings here)
+    regions = [code for (code,) in db.execute("select nuts3 from supply_regions")]
     db.close()
     facets = PAGES["facet page"].split("?", 1)[1]
     # _page only makes each URL distinct: Datasette ignores it on a table page
@@ -108,12 +115,55 @@ def distinct_pages(db_path: Path, count: int = REQUESTS_PER_PAGE) -> dict[str, l
     ]
     # a topic picked in the topics facet (Datasette's __arraycontains filter)
     topic_urls = [f"/{{db}}/courses?topics__arraycontains={rng.choice(topics)}&_page={i}" for i in range(count)]
+    # the planner's pages, each its own topic, country or region (filtered grids, comparisons,
+    # a gap's page) and the listings behind a gap's nearest offer (a courses page filtered to a
+    # topic, a region, an EQF range and current listings), as /supply.json links them
+    bands = [
+        "operators",
+        "technicians",
+        "engineers",
+        "research",
+        "no_level",
+    ]
+    supply_urls = [
+        f"/supply?topic={rng.choice(topics)}&"
+        + (f"region={rng.choice(regions)}" if i % 2 else f"country={rng.choice(['FI', 'SE'])}")
+        for i in range(count)
+    ]
+    compare_urls = [f"/supply/compare?a={rng.choice(regions)}&b={rng.choice(regions)}&_={i}" for i in range(count)]
+    gap_urls = [
+        f"/supply/gap?topic={rng.choice(topics)}&region={rng.choice(regions)}&band={rng.choice(bands)}&_={i}"
+        for i in range(count)
+    ]
     return {
+        "/supply filtered, distinct": supply_urls,
+        "/supply/compare, distinct regions": compare_urls,
+        "/supply/gap, distinct gaps": gap_urls,
         "default facets, distinct filters": default_urls,
         "facet page, distinct filters": facet_urls,
         "search, distinct words": search_urls,
         "topic picked, distinct pages": topic_urls,
     }
+
+
+def nearest_offer_links(db_path: Path, count: int = REQUESTS_PER_PAGE) -> list[str]:
+    """The courses pages the gaps of /supply link to (the nearest region's listings of the same
+    topic and band), as the page builds them, taken from the published snapshot's counts."""
+    import random
+
+    from aggregator.supply_counts import BAND_BY_KEY
+
+    rng = random.Random(11)
+    db = open_db(db_path)
+    cells = db.execute(
+        "select topic, nuts3, band from supply_cells where topic != '*' and nuts3 is not null"
+    ).fetchall()
+    db.close()
+    links = []
+    for topic, nuts3, band in rng.sample(cells, min(count, len(cells))):
+        filters = "&".join(f"{k}={v}" for k, v in BAND_BY_KEY[band].filter_args)
+        links.append(f"/{{db}}/courses?topics__arraycontains={topic}&nuts3={nuts3}&{filters}&removed_at__isnull=1")
+    return links
 
 
 def search_shares(db_path: Path, paths: list[str]) -> list[float]:
@@ -136,7 +186,11 @@ def load(base: str, name: str, plan: dict[str, list[str]]) -> dict[str, list[flo
     visits, after CLIENTS concurrent warm-up requests so that every worker has seen it), then
     the distinct pages once each (what a cache cannot help with)."""
     results: dict[str, list[float]] = {}
+    only = plan.pop("__only__", None)
     pages = {**PAGES, **plan.pop("__repeat_pages__", {})}
+    if only:
+        pages = {label: path for label, path in pages.items() if only in label}
+        plan = {label: paths for label, paths in plan.items() if only in label}
     with ThreadPoolExecutor(CLIENTS) as pool:
         for label, path in pages.items():
             url = base + path.format(db=name)
@@ -177,6 +231,10 @@ def main() -> None:
         help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of `aggregator serve`",
     )
     parser.add_argument("--keep", action="store_true", help="reuse a grown database from an earlier run")
+    parser.add_argument(
+        "--only",
+        help="measure only the pages whose label contains this (e.g. supply, gap), without the CSV and export files",
+    )
     args = parser.parse_args()
     # named as the metadata's database: stock `datasette serve` applies the metadata by name
     db_path = args.work / "aggregator.db"
@@ -208,7 +266,8 @@ def main() -> None:
     }
     plan = args.work / "datasette-pages.json"
     pages = distinct_pages(db_path)
-    plan.write_text(json.dumps({**pages, "__repeat_pages__": repeat_pages}))
+    pages["supply gap link (the listings of a gap's nearest offer)"] = nearest_offer_links(db_path)
+    plan.write_text(json.dumps({**pages, "__repeat_pages__": repeat_pages, "__only__": args.only}))
     shares = search_shares(db_path, pages["search, distinct words"])
     print(
         "listings matched by each distinct-words search: p10 {:.2%}, p50 {:.2%}, p90 {:.2%}".format(
@@ -251,9 +310,11 @@ def main() -> None:
             times = sorted(abs(t) for t in times)
             p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
             print(
-                f"  {label:33} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms"
+                f"  {label:40} p50 {1000 * statistics.median(times):6.0f} ms   p95 {1000 * p95:6.0f} ms"
                 + (f"   {failed} failed (over sql_time_limit_ms)" if failed else "")
             )
+        if args.only:
+            return
         started = time.perf_counter()
         with urllib.request.urlopen(f"{base}/{db_path.stem}/courses.csv?_stream=on&_size=max", timeout=600) as response:
             lines = sum(1 for _ in response) - 1

@@ -99,6 +99,12 @@ class Course:
     teaching_times: list[str] = field(default_factory=list)
     pace_percent: int | None = None
 
+    # --- seats, field of education, occupations (spiders/extract/classifications.py) ----------
+    seats: int | None = None  # how many can start, as the source states it
+    isced_f: str | None = None  # ISCED-F 2013 field code: 2 digits broad, 3 narrow, 4 detailed
+    isced_f_source: str | None = None  # the source's own field code, verbatim
+    occupations: list[str] = field(default_factory=list)  # "SSYK <code>", or titles as the source gives them
+
     # --- when --------------------------------------------------------------------------------
     start_date: str | None = None  # ISO date
     end_date: str | None = None

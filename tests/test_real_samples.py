@@ -198,3 +198,81 @@ def test_coverage_per_source_meets_its_minimums(crawled):
         for fact, least in minimums.items():
             assert shares[source][fact] >= least, (source, fact, shares[source][fact])
     assert "level_or_reason" in printed.splitlines()[0]
+
+
+# seats, field of education (ISCED-F code, the source's code) and occupations of every real
+# listing that states them, as the documents give them (read by hand): Opintopolku's
+# aloituspaikat (5375: 13 application options, 97 seats), its koulutusala codes at the most
+# detailed level given and its ammattinimikkeet; Susa-navet's KTH event with places = 120
+NEW_FIELDS = {
+    "1.2.246.562.17.00000000000000000001": (
+        50,
+        "04",
+        "kansallinenkoulutusluokitus2016koulutusalataso1_04",
+        ["merkonomi"],
+    ),
+    "1.2.246.562.17.00000000000000000434": (50, "02", "kansallinenkoulutusluokitus2016koulutusalataso1_02", []),
+    "1.2.246.562.17.00000000000000000437": (
+        50,
+        "08",
+        "kansallinenkoulutusluokitus2016koulutusalataso1_08",
+        ["Eläintenkouluttaja"],
+    ),
+    "1.2.246.562.17.00000000000000000420": (
+        50,
+        "091",
+        "kansallinenkoulutusluokitus2016koulutusalataso2_091",
+        ["ensihoitaja (amk)"],
+    ),
+    "1.2.246.562.17.00000000000000000466": (
+        50,
+        "10",
+        "kansallinenkoulutusluokitus2016koulutusalataso1_10",
+        ["autonkuljettaja", "linja-autonkuljettaja", "yhdistelmäajoneuvonkuljettaja", "chaufför"],
+    ),
+    "1.2.246.562.17.00000000000000005375": (
+        97,
+        "0716",
+        "kansallinenkoulutusluokitus2016koulutusalataso3_0716",
+        ["automekaanikko", "pienkonemekaanikko", "autokorimekaanikko"],
+    ),
+    "e.uoh.kth.dd1420.60090.20251": (120, None, None, []),
+}
+
+
+def test_seats_field_of_education_and_occupations_field_by_field(crawled):
+    db_path, _, _ = crawled
+    db = sqlite_utils.Database(db_path)
+    rows = {r["source_id"]: r for r in db["courses"].rows}
+    carrying = {
+        source_id
+        for source_id, r in rows.items()
+        if r["seats"] is not None or r["isced_f"] or json.loads(r["occupations"] or "[]")
+    }
+    assert carrying == set(NEW_FIELDS)
+    for source_id, expected in NEW_FIELDS.items():
+        row = rows[source_id]
+        got = (row["seats"], row["isced_f"], row["isced_f_source"], json.loads(row["occupations"] or "[]"))
+        assert got == expected, source_id
+    # the nightly job counted the planner's supply at its end (aggregator/supply_counts.py)
+    assert db["supply_cells"].count > 0 and db["supply_regions"].count == 40
+    # labelled in English where the classification has the code
+    labels = dict(db.execute("select value, label from value_labels where [column] = 'isced_f'").fetchall())
+    assert labels["0716"] == "0716 Motor vehicles, ships and aircraft" and labels["10"] == "10 Services"
+    # the new facets on the site: field of education (counted) and occupations, English labels shown
+    page = datasette_get(str(db_path), "/aggregator/courses.json?_facet_counted=isced_f&_facet_array=occupations")
+    facets = page.json()["facet_results"]
+    fields = {v["value"]: v["label"] for v in facets["isced_f"]["results"]}
+    assert fields["0716"] == "0716 Motor vehicles, ships and aircraft" and "091" in fields
+    assert "merkonomi" in {v["value"] for v in facets["occupations"]["results"]}
+    # the one real education info with subject codes (its events are not in the samples)
+    from spiders.extract.classifications import susanavet_fields
+
+    info = json.loads((SAMPLES / "se" / "susa-navet-emil3" / "susa_navet_info.json").read_text("utf-8"))
+    fields = susanavet_fields({}, info.get("content") or info)
+    assert (fields["isced_f"], fields["isced_f_source"]) == ("0714", "C_Subject_ISCED2013:0714")
+    from aggregator.report import coverage
+
+    shares = {row["source"]: row for row in coverage(db)}
+    assert shares["opintopolku_fi"]["seats"] > 0 and shares["opintopolku_fi"]["field_of_education"] > 0
+    assert shares["opintopolku_fi"]["occupations"] > 0 and shares["susanavet_se"]["seats"] > 0

@@ -19,7 +19,8 @@ overrides:
 - ``extra_template_vars``: table and view pages without their CREATE statements;
 - ``extra_body_script``: canned-query parameters picked from a list (``choices``);
 - ``register_routes``: ``/robots.txt`` and a sitemap of the listing pages (``crawlers``), the saved
-  searches' Atom feeds (``feeds``), ``/-/databases.json`` without server paths and debugging pages
+  searches' Atom feeds (``feeds``), the planner's pages ``/supply``, ``/supply/gap``,
+  ``/supply/compare`` (``supply``), ``/-/databases.json`` without server paths and debugging pages
   closed (``readonly``).
 
 The site's Datasette settings are not set here: they are settings passed to Datasette
@@ -116,8 +117,9 @@ def register_routes():
     from aggregator.web import readonly
     from aggregator.web.crawlers import ROUTES
     from aggregator.web.feeds import ROUTES as FEEDS
+    from aggregator.web.supply import ROUTES as SUPPLY_ROUTES
 
-    return readonly.ROUTES + ROUTES + FEEDS
+    return readonly.ROUTES + ROUTES + FEEDS + SUPPLY_ROUTES
 
 
 @hookimpl

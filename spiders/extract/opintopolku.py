@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from spiders.extract.classifications import opintopolku_fields
 from spiders.extract.common import (
     LIVE,
     WITHDRAWN,
@@ -384,6 +385,7 @@ def toteutus_to_course(
         application_end=application["application_end"],
         fee_type=fee[0],
         fee_amount=fee[1],
+        **opintopolku_fields(toteutus, koulutus),
         extras=extras,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from spiders.extract.classifications import susanavet_fields
 from spiders.extract.common import (
     LIVE,
     WITHDRAWN,
@@ -335,6 +336,7 @@ def susanavet_event_to_course(
         fee_type="tuition_fee" if tuition.get("value") else None,
         fee_amount=fee_amount,
         cancelled=bool(content.get("isCancelled")) if content.get("isCancelled") is not None else None,
+        **susanavet_fields(content, info),
         extras=extras,
     )
 
