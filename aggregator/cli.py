@@ -39,7 +39,10 @@ def _db_of(ctx: click.Context) -> str:
 def _database_problem(path: str, exc: sqlite3.Error) -> str:
     message = str(exc)
     if "not a database" in message or "malformed" in message:
-        return f"{path} is not a usable SQLite database ({message}): restore it from a backup or a snapshot, or start a new one with another --db"
+        return (
+            f"{path} is not a usable SQLite database ({message}): "
+            "restore it from a backup or a snapshot, or start a new one with another --db"
+        )
     if "readonly" in message or "read-only" in message:
         return f"{path} cannot be written ({message}): check the file's and its folder's permissions, or the mount"
     if "disk is full" in message or "disk I/O" in message:
@@ -253,7 +256,8 @@ def _check_crawl_input(spiders, arguments, settings, base_url) -> None:
 @click.option(
     "--immutable",
     is_flag=True,
-    help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy nobody writes while it is served, see `aggregator snapshot`.",
+    help="Serve the file as immutable (read without locks, table counts computed once): only for a published copy "
+    "nobody writes while it is served, see `aggregator snapshot`.",
 )
 @click.pass_context
 def serve(ctx, sub_db, host, port, workers, immutable) -> None:
@@ -321,8 +325,10 @@ def coverage(ctx, sub_db) -> None:
 @click.option(
     "--incremental",
     is_flag=True,
-    help="Sources with a change feed (Susa-navet updatedSince, Opintopolku modified times) fetch only what changed since their "
-    "last clean run; removals then come only from the sources' deletion records. Run a full job now and then (e.g. weekly).",
+    help="Sources with a change feed (Susa-navet updatedSince, Opintopolku modified times) fetch only what changed "
+    "since their "
+    "last clean run; removals then come only from the sources' deletion records. Run a full job now and then (e.g. "
+    "weekly).",
 )
 @click.option(
     "--snapshot",
@@ -459,7 +465,8 @@ def translate_command(ctx, sub_db, batch_size, device) -> None:
         counts = backfill(db, service, batch_size, progress=bar.update, todo=todo)
     cache = service.cache
     click.echo(
-        f"Translated {counts['translated']} fields; {service.translator.calls} texts sent to the model, {cache.hits} from the cache."
+        f"Translated {counts['translated']} fields; {service.translator.calls} texts sent to the model, {cache.hits} "
+        f"from the cache."
     )
 
 

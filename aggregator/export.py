@@ -112,14 +112,16 @@ def english_coverage_sentence(db: sqlite_utils.Database) -> str:
     if "courses" not in db.table_names():
         return ""
     rows = db.execute(
-        "select coalesce(title_en_method, 'none'), count(*) from courses where removed_at is null group by 1 order by 2 desc"
+        "select coalesce(title_en_method, 'none'), count(*) from courses where removed_at is null group by 1 order by "
+        "2 desc"
     ).fetchall()
     total = sum(n for _, n in rows)
     if not total:
         return "No current listings."
     english = sum(n for method, n in rows if method not in ("pending", "none"))
     methods = ", ".join(f"{method} {n}" for method, n in rows)
-    return f"English titles for {english} of {total} current listings ({100 * english / total:.1f} %; by method: {methods})."
+    share = 100 * english / total
+    return f"English titles for {english} of {total} current listings ({share:.1f} %; by method: {methods})."
 
 
 def _datapackage(
@@ -185,9 +187,11 @@ def _datapackage(
         "profile": "data-package",
         "name": PACKAGE_NAME,
         "title": metadata.get("title"),
-        "description": "Courses and programmes in Sweden and Finland, from the national open registers and providers' web sites. "
+        "description": "Courses and programmes in Sweden and Finland, from the national open registers and providers' "
+        "web sites. "
         + english_coverage_sentence(db)
-        + " Columns ending in _en_method say where each English text came from (original, provider, official, machine = machine-translated, pending = not yet).",
+        + " Columns ending in _en_method say where each English text came from (original, provider, official, machine "
+        "= machine-translated, pending = not yet).",
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "licenses": [
             {

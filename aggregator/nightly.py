@@ -1,7 +1,8 @@
 """The nightly job: crawl every source (each in its own process, with a time limit), fill in
 English, export, and report per source. The per-spider loop (lock, open, run, judge, summary
 line) is ``aggregator.job``'s, shared with `aggregator crawl`. A source that fails, yields
-nothing, drops below the plausible share of its last successful run or shows a jump in errors is reported and makes the job fail; a provider web
+nothing, drops below the plausible share of its last successful run or shows a jump in errors is reported and makes the
+job fail; a provider web
 site in that state is reported, keeps its listings as they were, and the job goes on (a site's
 redesign must not stop the registers' nightly data)."""
 
@@ -149,7 +150,8 @@ def run_nightly(
 def _pending(db) -> int:
     """Current listings with English still pending."""
     return db.execute(
-        "select count(*) from courses where removed_at is null and (title_en_method = 'pending' or description_en_method = 'pending')"
+        "select count(*) from courses where removed_at is null and (title_en_method = 'pending' or "
+        "description_en_method = 'pending')"
     ).fetchone()[0]
 
 
@@ -160,7 +162,8 @@ def _backfill(db, echo: Callable[[str], None]) -> tuple[int | None, int]:
     if not installed_models():
         if pending:
             echo(
-                f"Translation: no model installed; {pending} listings keep pending English (`aggregator models install`)."
+                f"Translation: no model installed; {pending} listings keep pending English (`aggregator models "
+                f"install`)."
             )
         return None, pending
     from translate.backfill import backfill

@@ -135,6 +135,7 @@ def write_facet_counts(conn: sqlite3.Connection) -> None:
             select {", ".join(f"courses.[{c}]" for c in columns)}, item.value, count(*)
             from courses join json_each(courses.topics) as item
             where json_valid(courses.topics)
-              and item.key = (select min(first.key) from json_each(courses.topics) as first where first.value = item.value)
+              and item.key =
+                  (select min(first.key) from json_each(courses.topics) as first where first.value = item.value)
             group by {", ".join(f"courses.[{c}]" for c in columns)}, item.value""")
         conn.execute(f"create index [{TOPIC_COUNTS_TABLE}_topic] on [{TOPIC_COUNTS_TABLE}] (topic)")

@@ -158,19 +158,25 @@ def main() -> None:
     print(f"synthetic Susa-navet events: {args.events} ({items} active listings stored)")
     print(f"bare Scrapy spider (no pipelines):   {bare_items / bare_seconds:8.0f} items/s  ({bare_seconds:.1f}s)")
     print(
-        f"crawl + pipelines, no MT (1st run):  {items / first:8.0f} items/s  ({first:.1f}s) = {bare_items / bare_seconds and (items / first) / (bare_items / bare_seconds):.0%} of the bare ceiling"
+        f"crawl + pipelines, no MT (1st run):  {items / first:8.0f} items/s  ({first:.1f}s) = "
+        f"{bare_items / bare_seconds and (items / first) / (bare_items / bare_seconds):.0%} of the bare ceiling"
     )
     print(
-        f"unchanged 2nd run:                   {items / second:8.0f} items/s  ({second:.1f}s) = {first / second:.1f}x faster; model calls {counters[1].get('translate/model_calls', 0)}; "
+        f"unchanged 2nd run:                   {items / second:8.0f} items/s  ({second:.1f}s) = {first / second:.1f}x "
+        f"faster; model calls {counters[1].get('translate/model_calls', 0)}; "
         f"changed {runs[1]['changed']}, removed {runs[1]['removed']}"
     )
     print(
-        f"unchanged incremental run:           {third:.1f}s = {first / third:.1f}x faster (change feed: events updated since the last clean run; "
-        f"model calls {counters[2].get('translate/model_calls', 0)}, changed {runs[2]['changed']}, removed {runs[2]['removed']})"
+        f"unchanged incremental run:           {third:.1f}s = {first / third:.1f}x faster (change feed: events "
+        f"updated since the last clean run; "
+        f"model calls {counters[2].get('translate/model_calls', 0)}, changed {runs[2]['changed']}, removed "
+        f"{runs[2]['removed']})"
     )
     print(
-        f"database build, {rows} rows: bare insert_all {rows / insert_all_seconds:.0f} rows/s, CourseStore {rows / store_seconds:.0f} rows/s "
-        f"= {store_seconds / insert_all_seconds:.1f}x the bare time; bare insert_all in one transaction {rows / one_transaction_seconds:.0f} rows/s "
+        f"database build, {rows} rows: bare insert_all {rows / insert_all_seconds:.0f} rows/s, CourseStore "
+        f"{rows / store_seconds:.0f} rows/s "
+        f"= {store_seconds / insert_all_seconds:.1f}x the bare time; bare insert_all in one transaction "
+        f"{rows / one_transaction_seconds:.0f} rows/s "
         f"= {store_seconds / one_transaction_seconds:.1f}x"
     )
     print(f"peak memory of the first crawl's processes: {peak} MB")

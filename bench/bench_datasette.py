@@ -57,11 +57,14 @@ def grow(source: Path, target: Path, rows: int) -> int:
         select = ", ".join(f"[{c}] || '-{copy}'" if c in ("id", "source_id") else f"[{c}]" for c in columns)
         with db.atomic():
             db.execute(
-                f"insert into courses ({', '.join(f'[{c}]' for c in columns)}) select {select} from courses where id not like '%-%' limit {n}"
+                f"insert into courses ({', '.join(f'[{c}]' for c in columns)}) select {select} from courses where id "
+                f"not like '%-%' limit {n}"
             )
             db.execute(
-                f"insert into course_topics select course_id || '-{copy}', topic, label, matched_terms, matched_fields from course_topics "
-                f"where course_id not like '%-%' and course_id in (select id from courses where id not like '%-%' limit {n})"
+                f"insert into course_topics select course_id || '-{copy}', topic, label, matched_terms, "
+                f"matched_fields from course_topics "
+                f"where course_id not like '%-%' and course_id in (select id from courses where id not like '%-%' "
+                f"limit {n})"
             )
         have += n
         copy += 1
@@ -228,7 +231,8 @@ def main() -> None:
     parser.add_argument(
         "--stock",
         action="store_true",
-        help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of `aggregator serve`",
+        help="serve with stock `datasette serve -i SNAPSHOT -m datasette_metadata.yml` (one process) instead of "
+        "`aggregator serve`",
     )
     parser.add_argument("--keep", action="store_true", help="reuse a grown database from an earlier run")
     parser.add_argument(
@@ -328,7 +332,8 @@ def main() -> None:
     started = time.perf_counter()
     counts = export(str(db_path), args.work / "exports")
     print(
-        f"nightly export files (CSV, JSON Lines, Parquet of {sum(counts.values())} rows in all tables): {time.perf_counter() - started:.1f}s"
+        f"nightly export files (CSV, JSON Lines, Parquet of {sum(counts.values())} rows in all tables): "
+        f"{time.perf_counter() - started:.1f}s"
     )
 
 

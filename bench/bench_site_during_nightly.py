@@ -139,7 +139,8 @@ def main() -> None:
     for name, values in latencies.items():
         if values:
             print(
-                f"  {name:15} n={len(values):5}  median {statistics.median(values) * 1000:6.0f} ms  p95 {percentile(values, 0.95) * 1000:6.0f} ms"
+                f"  {name:15} n={len(values):5}  median {statistics.median(values) * 1000:6.0f} ms  p95 "
+                f"{percentile(values, 0.95) * 1000:6.0f} ms"
             )
     for line in errors[:10]:
         print("  error:", line)

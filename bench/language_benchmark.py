@@ -71,7 +71,8 @@ def main() -> None:
             n, ok, plain_ok, eff_ok, _ = rows[(kind, lang)]
             if n:
                 print(
-                    f"{kind:12} {lang:5} {n:6d} {100 * ok / n:7.2f}% {100 * plain_ok / n:7.2f}% {100 * eff_ok / n:9.2f}%"
+                    f"{kind:12} {lang:5} {n:6d} {100 * ok / n:7.2f}% {100 * plain_ok / n:7.2f}% "
+                    f"{100 * eff_ok / n:9.2f}%"
                 )
     print(
         f"\nthroughput (one core, CPU time): titles {timing['title']:.0f}/s, descriptions {timing['description']:.0f}/s"

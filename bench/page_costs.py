@@ -2,7 +2,8 @@
 ran, slowest first (Datasette's trace). For finding what to make faster; bench_datasette.py
 measures pages under load.
 
-    .venv/bin/python bench/page_costs.py /tmp/aggregator-bench/aggregator.db "/aggregator/courses?region=Uppsala+l%C3%A4n" [...]
+    .venv/bin/python bench/page_costs.py /tmp/aggregator-bench/aggregator.db
+    "/aggregator/courses?region=Uppsala+l%C3%A4n" [...]
 
 Each page is asked for once to warm up, then --repeat times; the fastest is shown. The database
 is served as published (immutable) unless --mutable.

@@ -77,8 +77,10 @@ def crawl_twice() -> None:
                 .fetchone()
             )
             print(
-                f"run {run}: {len(server.requests)} requests ({dict(sorted(statuses.items()))}), {len(pages)} course pages asked for, "
-                f"{row[0]} listings ({row[1]} new, {row[2]} unchanged), {seconds:.1f} s incl. process start; missing {json.loads(row[3])}"
+                f"run {run}: {len(server.requests)} requests ({dict(sorted(statuses.items()))}), {len(pages)} course "
+                f"pages asked for, "
+                f"{row[0]} listings ({row[1]} new, {row[2]} unchanged), {seconds:.1f} s incl. process start; missing "
+                f"{json.loads(row[3])}"
             )
     shutil.rmtree(work, ignore_errors=True)
 

@@ -517,7 +517,8 @@ def main() -> None:
     susanavet(args.out_dir, args.events, rng)
     opintopolku(args.out_dir, args.implementations, rng)
     print(
-        f"wrote {args.events} Susa-navet events and {args.implementations} Opintopolku implementations to {args.out_dir}"
+        f"wrote {args.events} Susa-navet events and {args.implementations} Opintopolku implementations to "
+        f"{args.out_dir}"
     )
 
 

@@ -46,11 +46,13 @@ def measure(name: str, texts, truth: dict[str, set[str]], show: bool) -> None:
         if show or got != wanted:
             marker = "  " if got == wanted else "!!"
             print(
-                f"{marker} {key} truth={','.join(sorted(wanted)) or '-'} tagged={','.join(sorted(got)) or '-'}  {text.text[:90]}"
+                f"{marker} {key} truth={','.join(sorted(wanted)) or '-'} tagged={','.join(sorted(got)) or '-'}  "
+                f"{text.text[:90]}"
             )
     n = sum(1 for k in truth if k in texts)
     print(
-        f"\n{name}: {n} hand-labelled texts, {sum(1 for k in truth if k in texts and truth[k])} with at least one topic\n"
+        f"\n{name}: {n} hand-labelled texts, {sum(1 for k in truth if k in texts and truth[k])} with at least one "
+        f"topic\n"
     )
     print(f"{'topic':28} {'labelled':>8} {'tagged':>7} {'precision':>9} {'recall':>7}")
     for topic in TOPICS:
@@ -60,7 +62,8 @@ def measure(name: str, texts, truth: dict[str, set[str]], show: bool) -> None:
         print(f"{topic:28} {labelled:8d} {tagged:7d} {precision:>9} {recall:>7}")
     all_tp, all_fp, all_fn = sum(tp.values()), sum(fp.values()), sum(fn.values())
     print(
-        f"{'all topics (micro)':28} {all_tp + all_fn:8d} {all_tp + all_fp:7d} {all_tp / max(all_tp + all_fp, 1):9.2f} {all_tp / max(all_tp + all_fn, 1):7.2f}\n"
+        f"{'all topics (micro)':28} {all_tp + all_fn:8d} {all_tp + all_fp:7d} {all_tp / max(all_tp + all_fp, 1):9.2f} "
+        f"{all_tp / max(all_tp + all_fn, 1):7.2f}\n"
     )
 
 

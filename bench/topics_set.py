@@ -19,7 +19,8 @@ LABELS = HERE / "topics_labels.tsv"
 HELDOUT = HERE / "topics_heldout_labels.tsv"
 # descriptions worth labelling: they mention a topic's subject, or a word a naive tagger trips on
 HINT = re.compile(
-    r"akku|akut\b|batter|energiavarast|energy storage|energilagr|litium|lithium|vety|vedyn|hydrogen|vätgas|kaivos|mining|"
+    r"akku|akut\b|batter|energiavarast|energy "
+    r"storage|energilagr|litium|lithium|vety|vedyn|hydrogen|vätgas|kaivos|mining|"
     r"metallurg|teräs|steel|stål|hitsa|weld|svets|kierrät|recycl|återvinn|kiertotal|circular|automaat|automation|"
     r"sähkövoima|elkraft|power engineering|kemian|chemical|prosessi|process industry",
     re.I,

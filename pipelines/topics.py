@@ -1,9 +1,11 @@
 """Explainable topic tags for the battery value chain and the green industrial transition.
 
-Each topic has Swedish, Finnish and English terms, each matched in texts of its own language. A term is a stem with how it may appear in a
+Each topic has Swedish, Finnish and English terms, each matched in texts of its own language. A term is a stem with how
+it may appear in a
 word: at the start of a word (``^``: "batteri" in "batterier", "batteriteknik"), anywhere inside
 a word for compound heads (``*``: "vätgas" in "fossilfri vätgasproduktion"), or as the whole word
-or phrase (``=``); a trailing ``=`` on a stem means the word ends there. Finnish inflection changes stems ("vety" -> "vedyn"), so both forms are listed. Every tag
+or phrase (``=``); a trailing ``=`` on a stem means the word ends there. Finnish inflection changes stems ("vety" ->
+"vedyn"), so both forms are listed. Every tag
 keeps the terms that matched and the fields they matched in, so a user sees why it was given.
 """
 

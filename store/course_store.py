@@ -24,7 +24,8 @@ def update_current(db: sqlite_utils.Database, ids: list[str], run_id: int, **val
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         cursor = db.execute(
-            f"update courses set {assignments}last_run_id = ? where id in ({','.join('?' * len(chunk))}) and removed_at is null",
+            f"update courses set {assignments}last_run_id = ? where id in ({','.join('?' * len(chunk))}) and "
+            f"removed_at is null",
             [*values.values(), run_id, *chunk],
         )
         changed += cursor.rowcount
@@ -364,7 +365,8 @@ class CourseStore:
                                 derived.pop(field + suffix, None)
                     assignments = ", ".join(f"[{k}] = ?" for k in derived)
                     self.db.execute(
-                        f"update courses set last_seen = ?, removed_at = null, last_run_id = ?, fetched_at = ?, {assignments} where id = ?",
+                        f"update courses set last_seen = ?, removed_at = null, last_run_id = ?, fetched_at = ?, "
+                        f"{assignments} where id = ?",
                         [stamp, self.run_id, row["fetched_at"], *derived.values(), row["id"]],
                     )
                     continue

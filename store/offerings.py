@@ -134,7 +134,8 @@ def register_matches(db: sqlite_utils.Database, site_rows: Iterable[dict[str, An
             db.query(
                 f"select {_COLUMNS} from courses where source in ({marks}) and removed_at is null "
                 f"and start_date in ({','.join('?' * len(chunk))}) "
-                f"and (municipality_code in ({','.join('?' * len(towns))}) or provider_name in ({','.join('?' * len(names))}))",
+                f"and (municipality_code in ({','.join('?' * len(towns))}) or provider_name in "
+                f"({','.join('?' * len(names))}))",
                 [*registers, *chunk, *towns, *names],
             )
         )

@@ -140,8 +140,10 @@ def _m0005_source_health(db: sqlite_utils.Database) -> None:
                round((julianday('now') - julianday(s.last_successful_crawl)) * 24, 1) as hours_since_success,
                r.status as last_status, r.finished_at as last_finished, r.note as last_note,
                (select count(*) from courses c where c.source = s.name and c.removed_at is null) as listings,
-               (select count(*) from courses c where c.source = s.name and c.removed_at is not null) as removed_listings,
-               (select min(c.last_seen) from courses c where c.source = s.name and c.removed_at is null) as oldest_last_seen
+               (select count(*) from courses c where c.source = s.name and c.removed_at is not null) as
+                   removed_listings,
+               (select min(c.last_seen) from courses c where c.source = s.name and c.removed_at is null) as
+                   oldest_last_seen
         from sources s left join crawl_runs r on r.id = s.last_run_id
         """,
     )
@@ -172,7 +174,8 @@ def _m0007_topics(db: sqlite_utils.Database) -> None:
 
 # What a person browsing the table wants to see first; the rest follows in its old order.
 READING_ORDER = tuple(
-    "id title title_en provider_name municipality region country education_type eqf_level credits credit_unit ects start_date start_term instruction_languages topics url".split()
+    "id title title_en provider_name municipality region country education_type eqf_level credits credit_unit ects "
+    "start_date start_term instruction_languages topics url".split()
 )
 
 
@@ -206,7 +209,8 @@ def _fts_update_trigger(db: sqlite_utils.Database, indexed: tuple[str, ...]) -> 
     db.execute("drop trigger if exists courses_au")
     db.execute(
         f"""create trigger courses_au after update of {columns} on courses when {changed} begin
-  insert into courses_fts (courses_fts, rowid, {columns}) values('delete', old.rowid, {", ".join(f'old."{c}"' for c in indexed)});
+  insert into courses_fts (courses_fts, rowid, {columns})
+      values('delete', old.rowid, {", ".join(f'old."{c}"' for c in indexed)});
   insert into courses_fts (rowid, {columns}) values (new.rowid, {", ".join(f'new."{c}"' for c in indexed)});
 end"""
     )
@@ -284,11 +288,13 @@ def _m0017_english_coverage(db: sqlite_utils.Database) -> None:
         "english_coverage",
         """
         select c.source, 'title' as field, coalesce(c.title_en_method, '(no text)') as method, count(*) as listings,
-               round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is null), 1) as percent
+               round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is
+                   null), 1) as percent
         from courses c where c.removed_at is null group by c.source, coalesce(c.title_en_method, '(no text)')
         union all
         select c.source, 'description', coalesce(c.description_en_method, '(no text)'), count(*),
-               round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is null), 1)
+               round(100.0 * count(*) / (select count(*) from courses a where a.source = c.source and a.removed_at is
+                   null), 1)
         from courses c where c.removed_at is null group by c.source, coalesce(c.description_en_method, '(no text)')
         order by 1, 2, 4 desc""",
         replace=True,
@@ -300,11 +306,14 @@ def _m0017_english_coverage(db: sqlite_utils.Database) -> None:
                round((julianday('now') - julianday(s.last_successful_crawl)) * 24, 1) as hours_since_success,
                r.status as last_status, r.finished_at as last_finished, r.note as last_note,
                (select count(*) from courses c where c.source = s.name and c.removed_at is null) as listings,
-               (select count(*) from courses c where c.source = s.name and c.removed_at is not null) as removed_listings,
-               (select min(c.last_seen) from courses c where c.source = s.name and c.removed_at is null) as oldest_last_seen,
+               (select count(*) from courses c where c.source = s.name and c.removed_at is not null) as
+                   removed_listings,
+               (select min(c.last_seen) from courses c where c.source = s.name and c.removed_at is null) as
+                   oldest_last_seen,
                (select round(100.0 * sum(c.title_en is not null and c.title_en_method != 'pending') / count(*), 1)
                 from courses c where c.source = s.name and c.removed_at is null) as english_title_percent,
-               (select round(100.0 * sum(c.description_en is not null and c.description_en_method != 'pending') / count(c.description), 1)
+               (select round(100.0 * sum(c.description_en is not null and c.description_en_method != 'pending') /
+                   count(c.description), 1)
                 from courses c where c.source = s.name and c.removed_at is null) as english_description_percent
         from sources s left join crawl_runs r on r.id = s.last_run_id
         """,

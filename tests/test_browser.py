@@ -176,7 +176,8 @@ def test_every_page_type_opens_in_chromium_with_its_content_and_no_console_error
         page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
         if status != 200 or not found or errors:
             failures.append(
-                f"{name} {path}: status {status}, main content {'found' if found else 'missing'} ({selector}), console errors {errors}"
+                f"{name} {path}: status {status}, main content {'found' if found else 'missing'} ({selector}), "
+                f"console errors {errors}"
             )
         page.close()
     assert not failures, "\n".join(failures)
@@ -272,7 +273,8 @@ def test_the_cross_border_map_shows_both_countries_listings(browser, site):
         sqlite_utils.Database(published)
         .execute(
             "select distinct c.country from courses c join course_topics t on t.course_id = c.id where c.region in "
-            "('Västerbottens län', 'Norrbottens län', 'Pohjois-Pohjanmaa', 'Lappi', 'Keski-Pohjanmaa', 'Pohjanmaa', 'Kymenlaakso', 'Etelä-Karjala')"
+            "('Västerbottens län', 'Norrbottens län', 'Pohjois-Pohjanmaa', 'Lappi', 'Keski-Pohjanmaa', 'Pohjanmaa', "
+            "'Kymenlaakso', 'Etelä-Karjala')"
         )
         .fetchall()
     )

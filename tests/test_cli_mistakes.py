@@ -211,7 +211,8 @@ def test_run_sh_with_a_missing_replay_folder_stops_instead_of_serving_the_old_da
     calls = tmp_path / "calls"
     command = tmp_path / ".venv" / "bin" / "aggregator"
     command.write_text(
-        f'#!/bin/sh\necho "$1" >> {calls}\ncd {REPO} && exec {sys.executable} -m aggregator.cli --db {tmp_path}/a.db "$@"\n'
+        f'#!/bin/sh\necho "$1" >> {calls}\ncd {REPO} && exec {sys.executable} -m aggregator.cli --db {tmp_path}/a.db '
+        f'"$@"\n'
     )
     command.chmod(0o755)
     done = subprocess.run(

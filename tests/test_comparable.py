@@ -229,7 +229,8 @@ def test_topics_are_stored_with_evidence_and_the_planner_queries_run(db_path):
     db = sqlite_utils.Database(db_path)
     rows = list(
         db.query(
-            "select c.title, t.topic, t.matched_terms, t.matched_fields from course_topics t join courses c on c.id = t.course_id"
+            "select c.title, t.topic, t.matched_terms, t.matched_fields from course_topics t join courses c on c.id = "
+            "t.course_id"
         )
     )
     battery = {r["title"] for r in rows if r["topic"] == "batteries_energy_storage"}

@@ -529,13 +529,13 @@ def test_each_fields_role_is_declared_on_it_and_its_storage_follows_its_type():
     # a listing with one more source fact and one more derived field: nothing else to declare
     @dataclasses.dataclass
     class Wider(Course):
-        occupations: list[str] = dataclasses.field(default_factory=list)
+        certifications: list[str] = dataclasses.field(default_factory=list)
         title_words: int | None = derived()
 
     plain = course("1", title="Svetsning för nybörjare")
-    wider = Wider(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Course)}, occupations=["svetsare"])
+    wider = Wider(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Course)}, certifications=["svetsare"])
     row = course_row(wider)
-    assert row["occupations"] == '["svetsare"]' and row["title_words"] is None
+    assert row["certifications"] == '["svetsare"]' and row["title_words"] is None
     assert content_hash(wider) != content_hash(plain)  # a new fact with a value is content
     assert content_hash(dataclasses.replace(wider, title_words=3)) == content_hash(wider)  # derived is not
     assert content_hash(Wider(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(Course)})) == content_hash(

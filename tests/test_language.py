@@ -38,11 +38,13 @@ def test_short_swedish_titles_that_plain_langdetect_calls_norwegian_or_danish(d,
     "text, lang",
     [
         (
-            "Kursus annab ülevaate akutehnoloogiast ja taaskasutusest. Õppijad tutvuvad tööstuslike protsessidega ning õpivad analüüsima materjalide omadusi ja keskkonnamõju.",
+            "Kursus annab ülevaate akutehnoloogiast ja taaskasutusest. Õppijad tutvuvad tööstuslike protsessidega "
+            "ning õpivad analüüsima materjalide omadusi ja keskkonnamõju.",
             "et",
         ),
         (
-            "Kurssilla perehdytään akkujen valmistukseen ja kierrätykseen. Opiskelija oppii analysoimaan teollisia prosesseja ja materiaalien ympäristövaikutuksia.",
+            "Kurssilla perehdytään akkujen valmistukseen ja kierrätykseen. Opiskelija oppii analysoimaan teollisia "
+            "prosesseja ja materiaalien ympäristövaikutuksia.",
             "fi",
         ),
         ("Hitsauksen perusteet", "fi"),
@@ -84,7 +86,8 @@ def test_empty_and_language_neutral_texts_are_undetermined(d, text):
 def test_clearly_foreign_texts_are_reported_as_such(d):
     assert (
         d.detect(
-            "Der Kurs behandelt die Grundlagen der Batterietechnik, von der Zellchemie bis zur Herstellung von Batteriemodulen."
+            "Der Kurs behandelt die Grundlagen der Batterietechnik, von der Zellchemie bis zur Herstellung von "
+            "Batteriemodulen."
         ).language
         == "de"
     )

@@ -1,5 +1,5 @@
 """A new field is one line in store/listing.py: in a scratch copy of the project, a source fact
-(``occupations: list[str]``) and a derived field (``title_words: int | None``) are added to Course,
+(``certifications: list[str]``) and a derived field (``title_words: int | None``) are added to Course,
 each with its column description and a pipeline filling it in (one entry in ITEM_PIPELINES),
 and the recorded responses are crawled twice: no storage error, and the second crawl finds every
 listing unchanged."""
@@ -19,7 +19,8 @@ from tests.conftest import FIXTURES, REPO, SAMPLES, crawl_logs, run_cli
 
 # The two lines a contributor adds to Course (after the fields they follow).
 NEW_FIELDS = {
-    "    extras: dict[str, Any] = field(default_factory=dict)\n": "    occupations: list[str] = field(default_factory=list)\n",
+    "    extras: dict[str, Any] = field(default_factory=dict)\n": "    certifications: list[str] = "
+    "field(default_factory=list)\n",
     "    start_from: str | None = derived()\n": "    title_words: int | None = derived()\n",
 }
 # Pipelines standing in for what fills them: a spider (before the unchanged check, like every
@@ -32,7 +33,7 @@ from spiders.items import Course
 class OccupationsPipeline:
     def process_item(self, item):
         if isinstance(item, Course):
-            item.occupations = sorted({word.casefold() for word in (item.title or "").split()[:3]})
+            item.certifications = sorted({word.casefold() for word in (item.title or "").split()[:3]})
         return item
 
 
@@ -65,7 +66,7 @@ def _scratch_copy(folder: Path) -> Path:
     assert text.count(anchor) == 1
     text = text.replace(
         anchor,
-        '          occupations: "Occupations the source names (JSON list)."\n'
+        '          certifications: "Certifications the source names (JSON list)."\n'
         '          title_words: "Words in the title (derived)."\n' + anchor,
     )
     metadata.write_text(text, "utf-8")
@@ -123,12 +124,12 @@ def test_a_list_fact_and_a_derived_field_added_to_the_listing_store_and_leave_a_
     assert sum(r["unchanged"] for r in second) == sum(r["new"] for r in first)
     assert db["course_changes"].count == 0
     # both fields stored as their types say: a JSON list, a number refreshed on every crawl
-    rows = list(db.query("select title, occupations, title_words from courses"))
+    rows = list(db.query("select title, certifications, title_words from courses"))
     for row in rows:
         words = (row["title"] or "").split()
-        assert json.loads(row["occupations"] or "[]") == sorted({w.casefold() for w in words[:3]})
+        assert json.loads(row["certifications"] or "[]") == sorted({w.casefold() for w in words[:3]})
         assert row["title_words"] == (len(words) or None)
-    assert any(json.loads(r["occupations"] or "[]") for r in rows)
+    assert any(json.loads(r["certifications"] or "[]") for r in rows)
 
 
 def test_the_offline_harness_runs_every_pipeline_of_item_pipelines_but_those_needing_the_database():

@@ -140,17 +140,21 @@ def _listings(html: str):
 
 def test_the_same_course_in_json_ld_and_microdata_is_one_listing():
     html = """<html lang="fi"><head><script type="application/ld+json">
-    {"@context": "https://schema.org", "@type": "Course", "name": "Akkukemia", "hasCourseInstance": {"@type": "CourseInstance", "startDate": "2027-01-10"}}
+    {"@context": "https://schema.org", "@type": "Course", "name": "Akkukemia", "hasCourseInstance": {"@type":
+        "CourseInstance", "startDate": "2027-01-10"}}
     </script></head><body><div itemscope itemtype="https://schema.org/Course"><h1 itemprop="name">Akkukemia</h1>
-    <div itemprop="hasCourseInstance" itemscope itemtype="https://schema.org/CourseInstance"><meta itemprop="startDate" content="2027-01-10"></div></div></body></html>"""
+    <div itemprop="hasCourseInstance" itemscope itemtype="https://schema.org/CourseInstance"><meta
+        itemprop="startDate" content="2027-01-10"></div></div></body></html>"""
     found = _listings(html)
     assert [(c.title, c.start_date, c.title_lang) for c in found] == [("Akkukemia", "2027-01-10", "fi")]
 
 
 def test_broken_json_ld_leaves_the_other_syntaxes_readable():
-    html = """<html lang="sv"><head><script type="application/ld+json">{"@type": "Course", "name": "Trasig,, }</script></head>
+    html = """<html lang="sv"><head><script type="application/ld+json">{"@type": "Course", "name": "Trasig,,
+        }</script></head>
     <body vocab="https://schema.org/"><div typeof="Course"><span property="name">Svetsning</span>
-    <div property="hasCourseInstance" typeof="CourseInstance"><span property="startDate">2027-02-01</span></div></div></body></html>"""
+    <div property="hasCourseInstance" typeof="CourseInstance"><span
+        property="startDate">2027-02-01</span></div></div></body></html>"""
     assert [(c.title, c.start_date) for c in _listings(html)] == [("Svetsning", "2027-02-01")]
 
 
@@ -160,7 +164,8 @@ def test_every_instance_is_a_listing_with_a_stable_distinct_id():
     {"@context": "https://schema.org", "@type": "Course", "name": "Welding", "courseCode": "W1",
      "hasCourseInstance": [{"@type": "CourseInstance", "startDate": "2027-01-10", "location": "Oulu"},
                            {"@type": "CourseInstance", "startDate": "2027-01-10", "location": "Raahe"},
-                           {"@type": "CourseInstance", "name": "Welding, evening group", "startDate": "2027-01-10", "location": "Raahe"},
+                           {"@type": "CourseInstance", "name": "Welding, evening group", "startDate": "2027-01-10",
+                               "location": "Raahe"},
                            {"@type": "CourseInstance", "startDate": "2027-01-10", "location": "Oulu"}]}
     </script></html>"""
     ids = [c.source_id for c in _listings(html)]
@@ -175,7 +180,8 @@ def test_every_instance_is_a_listing_with_a_stable_distinct_id():
 def test_a_page_without_courses_gives_nothing():
     assert (
         _listings(
-            '<html><body><h1>Uutiset</h1><script type=\'application/ld+json\'>{"@type": "NewsArticle"}</script></body></html>'
+            "<html><body><h1>Uutiset</h1><script type='application/ld+json'>{\"@type\": "
+            '"NewsArticle"}</script></body></html>'
         )
         == []
     )

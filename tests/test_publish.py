@@ -71,7 +71,8 @@ def test_default_facets_of_the_metadata_have_covering_indexes_for_filtered_pages
         # the topics facet, and the page's first rows in the table's sort order, from the index too
         topics = topic_counts_sql(f"select * from courses where {filtered} = :v", "topics", 31)
         assert "COVERING INDEX" in " ".join(row[3] for row in db.execute(f"explain query plan {topics}", {"v": "x"}))
-        rows = f"select * from courses where {filtered} = :v order by {metadata['databases']['aggregator']['tables']['courses']['sort']} limit 51"
+        order = metadata["databases"]["aggregator"]["tables"]["courses"]["sort"]
+        rows = f"select * from courses where {filtered} = :v order by {order} limit 51"
         plan = " ".join(row[3] for row in db.execute(f"explain query plan {rows}", {"v": "x"}))
         assert "TEMP B-TREE" not in plan and f"idx_courses_facets_{filtered}" in plan, plan
 

@@ -152,7 +152,8 @@ def test_compare_gives_both_regions_counts_difference_languages_and_next_terms(p
         params = {"nuts3": row["nuts3"], "topic": row["topic"]}
         languages = dict(
             db.execute(
-                f"select l.value, count(*) from courses c, json_each(c.instruction_languages) l where {where} group by 1",
+                f"select l.value, count(*) from courses c, json_each(c.instruction_languages) l where {where} group "
+                f"by 1",
                 params,
             ).fetchall()
         )

@@ -106,7 +106,10 @@ def test_the_cache_makes_a_second_translation_free_and_a_new_model_version_trans
 def test_descriptions_are_translated_block_by_block_keeping_their_structure(installed_in_process, db_path):
     installed_in_process("sv")
     service = EnglishService(ArgosTranslator(), TranslationCache(open_db(db_path)))
-    text = "Kursen handlar om batterier.\n\n- Praktik inom kemi\n- Grundkurs i svetsning\n\nUtbildningen ger kunskaper i vätgas."
+    text = (
+        "Kursen handlar om batterier.\n\n- Praktik inom kemi\n- Grundkurs i svetsning\n\n"
+        "Utbildningen ger kunskaper i vätgas."
+    )
     out, _ = service.translate([text], "sv")
     lines = out[text].split("\n")
     assert len(lines) == 6 and lines[1] == "" and lines[4] == ""

@@ -136,7 +136,8 @@ def install_from_index(
         available = package.get_available_packages()
     except (OSError, ValueError) as exc:
         raise ModelError(
-            f"cannot reach the Argos package index at {settings.remote_package_index} ({exc.__class__.__name__}: {exc}). "
+            f"cannot reach the Argos package index at {settings.remote_package_index} ({exc.__class__.__name__}: "
+            f"{exc}). "
             f"Offline? Download translate-{source}_{target}-*.argosmodel on a machine with internet and run "
             f"`aggregator models install --from-file PATH`."
         ) from exc

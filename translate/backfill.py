@@ -75,7 +75,8 @@ def backfill(
         with db.atomic():
             for course_id, field, text, model in updates:
                 db.execute(
-                    f"update courses set [{field}_en] = ?, [{field}_en_method] = ?, [{field}_en_model] = ? where id = ?",
+                    f"update courses set [{field}_en] = ?, [{field}_en_method] = ?, [{field}_en_model] = ? where id = "
+                    f"?",
                     [text, MACHINE, model, course_id],
                 )
         counts["translated"] += len(updates)

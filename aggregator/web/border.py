@@ -99,7 +99,8 @@ def apply_link(row: dict[str, Any], words: Words) -> dict[str, Any] | None:
         return {
             "href": href,
             "text": f"Apply on Studyinfo.fi (Opintopolku), the listing's page {PAGE_LANGUAGES[first]}",
-            "how": "The page has the application form (the “Hae” / “Ansök” / “Apply” button) while applications are open.",
+            "how": "The page has the application form (the “Hae” / “Ansök” / “Apply” button) while applications are "
+            "open.",
             "others": [(PAGE_LANGUAGES[l], h) for l, h in pages[1:]],
         }
     code = row.get("application_code")

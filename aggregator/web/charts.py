@@ -91,8 +91,10 @@ def stacked_bars(
                 # the number on a white badge in the segment's middle: readable on every pattern
                 badge = 7 * len(f"{count:,}") + 6
                 out.append(
-                    f'<svg class="bar-number" x="{start + width / 2:.3f}%" y="{top + 14 + LABEL_GAP + 2}" overflow="visible">'
-                    f'<rect x="{-badge / 2}" width="{badge}" height="{BAR_HEIGHT - 4}" rx="3" fill="#fff" stroke="#333" stroke-width="0.5"/>'
+                    f'<svg class="bar-number" x="{start + width / 2:.3f}%" y="{top + 14 + LABEL_GAP + 2}" '
+                    f'overflow="visible">'
+                    f'<rect x="{-badge / 2}" width="{badge}" height="{BAR_HEIGHT - 4}" rx="3" fill="#fff" '
+                    f'stroke="#333" stroke-width="0.5"/>'
                     f'<text x="0" y="11" text-anchor="middle" font-size="11" fill="#000">{count:,}</text></svg>'
                 )
             start += width

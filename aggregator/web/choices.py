@@ -44,7 +44,8 @@ async def query_choices(db) -> dict[str, list[tuple[str, str]]]:
             f"(select label from [{LABELS_TABLE}] where [column] = 'region' and value = region)" if labelled else "null"
         )
         rows = await db.execute(
-            f"select region, coalesce({label}, region) from (select distinct region from courses where region is not null)"
+            f"select region, coalesce({label}, region) from (select distinct region from courses where region is not "
+            f"null)"
             " order by 2"
         )
         choices["region"] = [tuple(row) for row in rows.rows]

@@ -152,7 +152,8 @@ async def value_labels(db, column: str, values: list[Any]) -> dict[tuple[str, An
     if not values or not await db.table_exists(LABELS_TABLE):
         return {}
     rows = await db.execute(
-        f"select value, label from [{LABELS_TABLE}] where [column] = :column and value in (select value from json_each(:values))",
+        f"select value, label from [{LABELS_TABLE}] where [column] = :column and value in (select value from "
+        f"json_each(:values))",
         {"column": column, "values": json.dumps([str(v) for v in values])},
     )
     by_text = {value: label for value, label in rows.rows}

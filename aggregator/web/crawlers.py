@@ -60,7 +60,8 @@ async def sitemap_index(datasette, request):
         f"<sitemap><loc>{base}/sitemap-{i + 1}.xml</loc></sitemap>" for i in range(max(1, -(-count // PER_SITEMAP)))
     )
     return Response(
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{parts}</sitemapindex>',
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex '
+        f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{parts}</sitemapindex>',
         content_type="application/xml; charset=utf-8",
     )
 
@@ -79,11 +80,13 @@ async def sitemap_part(datasette, request):
         return Response.text("no such sitemap", status=404)
     base = _base(datasette, request)
     urls = "".join(
-        f"<url><loc>{escape(base + datasette.urls.row(name, TABLE, listing))}</loc><lastmod>{(seen or '')[:10]}</lastmod></url>"
+        f"<url><loc>{escape(base + datasette.urls.row(name, TABLE, listing))}</loc>"
+        f"<lastmod>{(seen or '')[:10]}</lastmod></url>"
         for listing, seen in rows.rows
     )
     return Response(
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset '
+        f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>',
         content_type="application/xml; charset=utf-8",
     )
 

@@ -20,7 +20,8 @@ def listing_vars(datasette, database: str, request) -> Any:
         topics: list[dict[str, str]] = []
         if listing and await db.table_exists("course_topics"):
             rows = await db.execute(
-                "select topic, label, matched_terms, matched_fields from course_topics where course_id = :id order by label",
+                "select topic, label, matched_terms, matched_fields from course_topics where course_id = :id order by "
+                "label",
                 {"id": listing},
             )
             for topic, label, terms, fields in rows.rows:

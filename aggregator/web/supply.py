@@ -534,7 +534,8 @@ def grid_table(supply: Supply, topic: str, regions: list[Region], by_key: dict) 
         for b in BANDS
     )
     out = [
-        f'<table class="supply-grid" data-topic="{topic}"><thead><tr><th scope="col">Region</th>{head}</tr></thead><tbody>'
+        f'<table class="supply-grid" data-topic="{topic}"><thead><tr><th '
+        f'scope="col">Region</th>{head}</tr></thead><tbody>'
     ]
     for r in regions:
         out.append(f'<tr><th scope="row">{escape(r.label)} <span class="muted">{r.nuts3}</span></th>')

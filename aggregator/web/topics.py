@@ -43,7 +43,8 @@ def topic_counts_sql(sql: str, column: str, limit: int) -> str:
         select item.value as value, count(*) as count
         from ({sql}) as facet_rows
         join json_each(facet_rows.{col}) as item
-        where item.key = (select min(first.key) from json_each(facet_rows.{col}) as first where first.value = item.value)
+        where item.key =
+            (select min(first.key) from json_each(facet_rows.{col}) as first where first.value = item.value)
         group by item.value
         order by count(*) desc, item.value
         limit {limit}
@@ -74,7 +75,8 @@ class TopicFacet(Facet):
         if not values or not await db.table_exists(TOPIC_TABLE):
             return {}
         rows = await db.execute(
-            f"select shown.value, (select label from [{TOPIC_TABLE}] where topic = shown.value and label is not null limit 1)"
+            f"select shown.value, (select label from [{TOPIC_TABLE}] where topic = shown.value and label is not null "
+            f"limit 1)"
             " from json_each(:topics) as shown",
             {"topics": json.dumps(values)},
         )

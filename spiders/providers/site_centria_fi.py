@@ -1,4 +1,5 @@
-"""Centria University of Applied Sciences: university of applied sciences in the Kokkola battery cluster (battery chemistry, chemical engineering); open UAS and continuing education.
+"""Centria University of Applied Sciences: university of applied sciences in the Kokkola battery cluster (battery
+chemistry, chemical engineering); open UAS and continuing education.
 
 Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
 site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set

@@ -1,4 +1,5 @@
-"""Keski-Pohjanmaan koulutusyhtymä (Kpedu): vocational college of Central Ostrobothnia; short courses for the battery and process industry.
+"""Keski-Pohjanmaan koulutusyhtymä (Kpedu): vocational college of Central Ostrobothnia; short courses for the battery
+and process industry.
 
 Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
 site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set

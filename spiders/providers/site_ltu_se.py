@@ -1,4 +1,5 @@
-"""Luleå tekniska universitet: university of technology in Norrbotten; courses in battery technology, mining and process metallurgy.
+"""Luleå tekniska universitet: university of technology in Norrbotten; courses in battery technology, mining and process
+metallurgy.
 
 Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
 site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set

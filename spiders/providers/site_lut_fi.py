@@ -1,4 +1,5 @@
-"""LUT University: university of technology in South Karelia (South-Eastern Finland); energy systems and battery research, continuous learning.
+"""LUT University: university of technology in South Karelia (South-Eastern Finland); energy systems and battery
+research, continuous learning.
 
 Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
 site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set

@@ -1,4 +1,5 @@
-"""Oulu University of Applied Sciences (Oamk): university of applied sciences in North Ostrobothnia; open UAS and continuing education in energy, automation and electrical engineering.
+"""Oulu University of Applied Sciences (Oamk): university of applied sciences in North Ostrobothnia; open UAS and
+continuing education in energy, automation and electrical engineering.
 
 Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
 site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set

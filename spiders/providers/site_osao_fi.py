@@ -1,4 +1,5 @@
-"""Oulun seudun ammattiopisto (OSAO): vocational college of the Oulu region; short courses and further vocational training.
+"""Oulun seudun ammattiopisto (OSAO): vocational college of the Oulu region; short courses and further vocational
+training.
 
 Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
 site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set

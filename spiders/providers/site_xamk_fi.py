@@ -1,4 +1,5 @@
-"""South-Eastern Finland University of Applied Sciences (Xamk): university of applied sciences of South-Eastern Finland (Kotka, Kouvola, Mikkeli, Savonlinna); open UAS courses.
+"""South-Eastern Finland University of Applied Sciences (Xamk): university of applied sciences of South-Eastern Finland
+(Kotka, Kouvola, Mikkeli, Savonlinna); open UAS courses.
 
 Not yet reviewed, so not crawled by the nightly job. Before setting ``enabled = True``: open the
 site's robots.txt and terms, find its sitemap and the address pattern of its course pages (set

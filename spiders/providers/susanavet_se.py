@@ -200,7 +200,8 @@ class SusanavetSeSpider(SkolverketApiSpider):
             else:
                 info = None
             yield from self.extracted(
-                lambda: susanavet_event_to_course(wrapper, info, self.providers, self.base_url),  # noqa: B023 (called at once)
+                # called at once, so the loop's current wrapper and info are the ones it sees
+                lambda: susanavet_event_to_course(wrapper, info, self.providers, self.base_url),  # noqa: B023
                 f"an event on {response.url}",
                 wrapper.get("id") if isinstance(wrapper, dict) else None,
             )
