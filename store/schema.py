@@ -324,23 +324,8 @@ def _m0017_english_coverage(db: sqlite_utils.Database) -> None:
 @migration("0018_held_back_listings")
 def _m0018_held_back_listings(db: sqlite_utils.Database) -> None:
     """Test and placeholder listings of the registers, kept out of courses (pipelines/holdback.py)."""
-    db["held_back_listings"].create(
-        {
-            "id": str,
-            "source": str,
-            "source_id": str,
-            "title": str,
-            "provider_name": str,
-            "url": str,
-            "source_url": str,
-            "reason": str,
-            "first_seen": str,
-            "last_seen": str,
-            "last_run_id": int,
-        },
-        pk="id",
-        if_not_exists=True,
-    )
+    text = "id source source_id title provider_name url source_url reason first_seen last_seen".split()
+    db["held_back_listings"].create({**dict.fromkeys(text, str), "last_run_id": int}, pk="id", if_not_exists=True)
 
 
 @migration("0019_course_duplicates")
