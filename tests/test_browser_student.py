@@ -29,8 +29,11 @@ from bs4 import BeautifulSoup
 from aggregator.publish import free_port, serve_command, wait_until_answering
 from aggregator.snapshot import snapshot
 from aggregator.web.search import plain_words
+from tests import test_browser as shared
 from tests.conftest import run_cli
 from tests.test_browser import CRAWLS, new_page
+
+browser = shared.browser  # one Chromium fixture for every browser test module
 
 WIDTHS = {"laptop": 1366, "phone": 390}
 HOSTILE_URL = "javascript:alert(document.cookie)"
@@ -65,25 +68,6 @@ def demo(tmp_path_factory):
         finally:
             server.terminate()
             server.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from tests.test_browser import chromium_path
-
-    executable = chromium_path()
-    if executable is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium); the browser tests did not run")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed (pip install playwright); the browser tests did not run")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=executable, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +118,10 @@ def page_types(published: Path) -> dict[str, tuple[str, int]]:
     }
 
 
-def test_every_page_type_at_laptop_and_phone_width_with_a_title_that_is_not_sql(chromium, demo, screenshots):
+def test_every_page_type_at_laptop_and_phone_width_with_a_title_that_is_not_sql(browser, demo, screenshots):
     base, published, _, _ = demo
     for width in WIDTHS.values():
-        page = new_page(chromium, base, viewport={"width": width, "height": 900})
+        page = new_page(browser, base, viewport={"width": width, "height": 900})
         for name, (path, status) in page_types(published).items():
             answer = page.goto(base + path)
             assert answer.status == status, (name, width)
@@ -150,9 +134,9 @@ def test_every_page_type_at_laptop_and_phone_width_with_a_title_that_is_not_sql(
         page.close()
 
 
-def test_on_a_phone_every_card_label_of_the_courses_table_is_its_own_columns(chromium, demo):
+def test_on_a_phone_every_card_label_of_the_courses_table_is_its_own_columns(browser, demo):
     base, published, _, _ = demo
-    page = new_page(chromium, base, viewport={"width": 390, "height": 900})
+    page = new_page(browser, base, viewport={"width": 390, "height": 900})
     for path in ("/aggregator/courses", "/aggregator/courses?_allcolumns=1", "/aggregator/new_listings?q="):
         page.goto(base + path)
         cards = page.evaluate("""() => {
@@ -172,9 +156,9 @@ def test_on_a_phone_every_card_label_of_the_courses_table_is_its_own_columns(chr
     page.close()
 
 
-def test_a_listing_of_each_register_says_how_to_apply_from_the_other_country(chromium, demo):
+def test_a_listing_of_each_register_says_how_to_apply_from_the_other_country(browser, demo):
     base, published, _, _ = demo
-    page = new_page(chromium, base, viewport={"width": 1366, "height": 900})
+    page = new_page(browser, base, viewport={"width": 1366, "height": 900})
     for source, other in (
         ("opintopolku_fi", "Sweden"),
         ("susanavet_se", "Finland"),

@@ -95,8 +95,10 @@ def visitor_mistake(datasette, request, exception):
         _answering_a_mistake.set(True)
         _quiet_rich_for_mistakes()
         log.warning("%s %s %s: %s", status, request.method, request.full_path, detail.splitlines()[0] if detail else "")
+        # Datasette's own title of the error ("SQL Interrupted"), which API clients read
+        title = getattr(exception, "title", None)
         if request.path.endswith(".json"):
-            return Response.json({"ok": False, "error": detail, "status": status, "title": None}, status=status)
+            return Response.json({"ok": False, "error": detail, "status": status, "title": title}, status=status)
         listings = next(
             (datasette.urls.table(n, "courses") for n, d in datasette.databases.items() if n != "_internal"), None
         )
@@ -105,7 +107,7 @@ def visitor_mistake(datasette, request, exception):
             {
                 "status": status,
                 "error": detail,
-                "title": {404: "Page not found", 405: "Method not allowed"}.get(status, "This did not work"),
+                "title": {404: "Page not found", 405: "Method not allowed"}.get(status, title or "This did not work"),
                 "sentence": SENTENCES.get(status, SENTENCES[400]),
                 "not_found": isinstance(exception, NotFound),
                 "courses_url": listings,
