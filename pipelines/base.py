@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from translate.text import mask_personal_data
+
 
 class CrawlerPipeline:
     def __init__(self, crawler: Any) -> None:
@@ -21,3 +23,13 @@ class CrawlerPipeline:
 
     def count(self, key: str, n: int = 1) -> None:
         self._increment(f"aggregator/{key}", n)
+
+    def masked(self, text: str | None, field: str) -> str | None:
+        """``text`` with persons' e-mail addresses and mobile numbers masked, counted in all and
+        per field (``masked/email``, ``masked/<field>/email``)."""
+        text, emails, phones = mask_personal_data(text)
+        for kind, found in (("email", emails), ("phone", phones)):
+            if found:
+                self.count(f"masked/{kind}", found)
+                self.count(f"masked/{field}/{kind}", found)
+        return text

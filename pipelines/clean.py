@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pipelines.base import CrawlerPipeline
 from spiders.items import Course
-from translate.text import clean_description, clean_title, mask_personal_data, squash, truncate, with_scheme
+from translate.text import clean_description, clean_title, squash, truncate, with_scheme
 
 # The most characters kept per text. The longest real description in the samples is about
 # 12,000 characters; one hostile 50 MB description grew the database twentyfold.
@@ -68,14 +68,6 @@ class CleanPipeline(CrawlerPipeline):
             item.municipality_code = squash(str(item.municipality_code))
         item.instruction_languages = [l.lower() for l in item.instruction_languages if l]
         return item
-
-    def masked(self, text: str | None, field: str) -> str | None:
-        text, emails, phones = mask_personal_data(text)
-        for kind, found in (("email", emails), ("phone", phones)):
-            if found:
-                self.count(f"masked/{kind}", found)
-                self.count(f"masked/{field}/{kind}", found)
-        return text
 
     def masked_values(self, value, field: str = "extras"):
         """``value`` (extras: JSON-like) with every text in it, keys too, masked."""
