@@ -155,3 +155,12 @@ def installed_in_process(tiny_packages):
     yield install
     for path in installed:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def stock_datasette_command(published: Path) -> list[str]:
+    """Stock `datasette serve` of a published snapshot's folder (a configuration directory with the
+    site's settings) with the metadata, as the README documents it; `served()` fills in {port}."""
+    from aggregator.publish import METADATA
+
+    command = [sys.executable, "-m", "datasette", "serve", str(published.parent), "-m", str(METADATA)]
+    return command + ["--host", "127.0.0.1", "--port", "{port}"]

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from aggregator.publish import METADATA, free_port, serve_command, served, wait_until_answering
+from aggregator.publish import free_port, serve_command, served, wait_until_answering
 from aggregator.snapshot import snapshot
 from aggregator.web.connections import MAX_ANSWER_BYTES
 from aggregator.web.settings import SITE_SETTINGS
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli, stock_datasette_command
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 HUGE = {
@@ -219,8 +219,7 @@ def count_on(base: str, n: int) -> tuple[int, dict, float]:
 def test_the_sql_time_limit_in_effect_is_the_stated_one_under_both_ways_of_serving(published):
     limit = SITE_SETTINGS["sql_time_limit_ms"] / 1000
     assert limit >= 2.5  # the stated 3 s, clear of Datasette's default 1 s
-    stock = [sys.executable, "-m", "datasette", "serve", str(published.parent), "-m", str(METADATA)]
-    stock += ["--host", "127.0.0.1", "--port", "{port}"]
+    stock = stock_datasette_command(published)
     with served(str(published), command=stock) as plain, served(str(published), immutable=True) as ours:
         for base in (plain, ours):
             settings = json.loads(get(base + "/-/settings.json")[1])

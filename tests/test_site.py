@@ -9,10 +9,10 @@ import subprocess
 import sys
 import urllib.request
 
-from aggregator.publish import METADATA, served
+from aggregator.publish import served
 from aggregator.snapshot import snapshot
 from aggregator.web.settings import IMMUTABLE_CACHE_TTL, SITE_SETTINGS
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli, stock_datasette_command
 
 FOUR = FIXTURES / "opintopolku_fi" / "four_offerings" / "responses"
 HOOKS = {
@@ -64,19 +64,7 @@ def test_stock_datasette_serve_with_the_metadata_serves_the_same_site_as_aggrega
     run_cli("--db", db_path, "crawl", "opintopolku_fi", "--replay", str(FOUR))
     published = tmp_path / "public" / "aggregator.db"
     snapshot(db_path, published)
-    stock = [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        str(published.parent),  # the snapshot's folder: a configuration directory with the site's settings
-        "-m",
-        str(METADATA),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-    ]
+    stock = stock_datasette_command(published)
     with served(str(published), command=stock) as plain, served(str(published), immutable=True) as ours:
         # the plugin, found through the project's entry point, and the site's settings
         plugins = json.loads(read(plain + "/-/plugins.json")[1])
